@@ -1,0 +1,98 @@
+"""Choosing the device, seeded generators, and timing that waits for the device.
+
+The only device-specific code in the package lives here: every other module runs
+the same tensor operations on CUDA, Apple MPS or the CPU.
+"""
+from __future__ import annotations
+
+import os
+import time
+
+import torch
+
+_VALID = ("cuda", "mps", "cpu")
+
+
+def get_device(device=None) -> torch.device:
+    """Return the device to simulate on.
+
+    Order of precedence: the ``device`` argument, then the ``HOPFIELD_DEVICE``
+    environment variable, then the best available of cuda > mps > cpu.
+    """
+    choice = device if device is not None else os.environ.get("HOPFIELD_DEVICE") or None
+    if choice is None:
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        dev = torch.device(choice)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be one of {_VALID} (or e.g. 'cuda:1'), got {choice!r}") from None
+    if dev.type not in _VALID:
+        raise ValueError(f"device must be one of {_VALID}, got {choice!r}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {choice!r} was requested but CUDA is not available here")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"device {choice!r} was requested but Apple MPS is not available here")
+    return dev
+
+
+def make_generator(seed: int, device=None) -> torch.Generator:
+    """A ``torch.Generator`` on ``device`` seeded with ``seed``: same seed, same results."""
+    gen = torch.Generator(device=get_device(device))
+    gen.manual_seed(int(seed))
+    return gen
+
+
+def synchronize(device) -> None:
+    """Wait until all queued work on ``device`` has finished (no-op on the CPU)."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
+    elif dev.type == "mps":
+        torch.mps.synchronize()
+
+
+def timed(fn, *args, device=None, **kwargs):
+    """Run ``fn(*args, **kwargs)`` and return ``(result, seconds)``, synchronizing the device."""
+    dev = get_device(device)
+    synchronize(dev)
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    synchronize(dev)
+    return out, time.perf_counter() - start
+
+
+def available_memory(device) -> int:
+    """Bytes that a new allocation on ``device`` can count on (an estimate)."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(dev)
+        return int(free)
+    if dev.type == "mps":
+        return int(torch.mps.recommended_max_memory() - torch.mps.current_allocated_memory())
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+
+
+def check_fits(nbytes: float, device, what: str) -> None:
+    """Refuse, before any allocation, work whose memory estimate exceeds what ``device`` has."""
+    have = available_memory(device)
+    if nbytes > have:
+        raise ValueError(
+            f"{what} needs about {nbytes / 2**30:.2f} GiB on {torch.device(device)}, "
+            f"but only {have / 2**30:.2f} GiB is available; use a smaller N or fewer probes"
+        )
+
+
+def real_dtype(device) -> torch.dtype:
+    """float64 where the device supports it, float32 on Apple MPS (which has no float64)."""
+    return torch.float32 if torch.device(device).type == "mps" else torch.float64

@@ -1,0 +1,331 @@
+"""Update rules and the batched ``run`` loop.
+
+Rules (one *step* is one synchronous update, or one *sweep* in which every neuron
+is updated exactly once, in a fresh random order):
+
+* ``"sync"``: all N neurons at once from the same field;
+* ``"async"``: one neuron at a time (random sequential update);
+* ``"hybrid"``: kN neurons at a time (k = 1 is synchronous, k = 1/N asynchronous).
+
+At temperature T = 0 a neuron takes the sign of its field, and a zero field keeps
+its current state. At T > 0 it becomes +1 with the Glauber probability
+½[1 + tanh(h/T)] (k_B = 1). All probes of a batch share each sweep's random order;
+their dynamics are otherwise independent.
+
+Speed without approximation:
+
+* fields come from the overlaps M = S ξᵀ (never from J) and are exact integers;
+* at T = 0 a synchronous probe that reached a fixed point or a 2-cycle has a known
+  future: it is no longer computed, and its state at any later step is still exact;
+* sweeps keep M up to date per block of neurons: the block's fields come from M at
+  once, then the block is walked in order, each group's fields corrected for the
+  flips decided before it with the block's small coupling matrix; M is updated once
+  per block. Walking costs one small product per group that flips, not per neuron.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+
+from ._checks import require_int, require_range, require_tensor
+from .device import check_fits, real_dtype
+from .network import Hopfield
+
+RULES = ("sync", "async", "hybrid")
+BLOCK = 64  # neurons per block in a sweep (several groups of kN when kN is small)
+SPARSE_UPDATE_FRACTION = 1 / 64  # below this fraction of flipped spins, update M by rows
+
+
+@dataclass
+class Result:
+    """Outcome of :func:`run` for a batch of B probes.
+
+    state: (B, N) int8, the state after ``steps`` steps.
+    fixed: (B,) bool, the last step changed nothing (S(t+1) == S(t)).
+    cycle2: (B,) bool, a 2-cycle: S(t+1) == S(t-1) != S(t).
+    converged_step: (B,) long, the first step t with S(t+1) == S(t), or -1.
+    final_overlaps: (B,) overlap of ``state`` with each probe's target pattern.
+    overlaps, energies: (steps + 1, B) per step when ``record=True`` (else None).
+    """
+
+    state: torch.Tensor
+    fixed: torch.Tensor
+    cycle2: torch.Tensor
+    converged_step: torch.Tensor
+    final_overlaps: torch.Tensor
+    targets: torch.Tensor
+    steps: int
+    rule: str
+    temperature: float
+    overlaps: Optional[torch.Tensor] = None
+    energies: Optional[torch.Tensor] = None
+
+
+# ----------------------------------------------------------------- decisions
+def decide(nh_offdiag, S, net: Hopfield, temperature: float, uniforms=None):
+    """New spins from the exact off-diagonal field ``nh_offdiag`` (= N h - λ p S).
+
+    T = 0: the sign of N h, keeping S where N h == 0. T > 0: +1 with probability
+    ½[1 + tanh(h/T)], decided by comparing ``uniforms`` in [0, 1) with it.
+    """
+    if net.self_term == 0:
+        nh = nh_offdiag
+    else:
+        real = real_dtype(S.device)
+        nh = nh_offdiag.to(real) + net.self_term * S.to(real)
+    if temperature == 0:
+        return torch.where(nh > 0, 1, torch.where(nh < 0, -1, S.to(torch.int64))).to(torch.int8)
+    h = nh.to(real_dtype(S.device)) / net.N
+    p_up = torch.sigmoid(2.0 * h / temperature)  # = ½[1 + tanh(h/T)]
+    return torch.where(uniforms < p_up, 1, -1).to(torch.int8)
+
+
+def update_overlaps(net: Hopfield, M, S_old, S_new):
+    """Overlaps of ``S_new`` given those of ``S_old``: exact, by rows when few spins changed."""
+    changed = S_new != S_old
+    count = int(changed.sum())
+    if count == 0:
+        return M
+    if count > SPARSE_UPDATE_FRACTION * changed.numel():
+        return net.overlaps_int(S_new)
+    rows, cols = changed.nonzero(as_tuple=True)
+    step = (2 * S_new[rows, cols].to(torch.int32)).unsqueeze(1)
+    return M.index_add(0, rows, step * net.patterns_T[cols].to(torch.int32))
+
+
+# ------------------------------------------------------------------ checking
+def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator):
+    if not isinstance(net, Hopfield):
+        raise TypeError(f"net must be a hopfield_lib.Hopfield, got {type(net).__name__}")
+    S0 = net.check_states(S0, "S0")
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    if rule == "hybrid":
+        if k is None:
+            raise ValueError("rule='hybrid' needs k, the fraction of neurons updated at once, in (0, 1]")
+        k = require_range(k, "k", 0.0, 1.0, low_open=True)
+    elif k is not None:
+        raise ValueError(f"k is only used with rule='hybrid', got k={k!r} with rule={rule!r}")
+    T = require_range(temperature, "temperature", 0.0)
+    max_steps = require_int(max_steps, "max_steps", 0)
+    B = S0.shape[0]
+    if targets is None:
+        if B != net.p:
+            raise ValueError(f"targets must be given when the number of probes (B = {B}) differs from p = {net.p}")
+        targets = torch.arange(B, device=net.device)
+    else:
+        require_tensor(targets, "targets")
+        if targets.shape != (B,) or targets.is_floating_point() or targets.dtype == torch.bool:
+            raise ValueError(f"targets must be a ({B},) integer tensor of pattern indices, got "
+                             f"{tuple(targets.shape)} {targets.dtype}")
+        if B and (int(targets.min()) < 0 or int(targets.max()) >= net.p):
+            raise ValueError(f"targets must lie in [0, {net.p - 1}]")
+        targets = targets.to(device=net.device, dtype=torch.long)
+    if generator is not None:
+        if not isinstance(generator, torch.Generator):
+            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        if generator.device.type != net.device.type:
+            raise ValueError(f"generator is on {generator.device} but the network is on {net.device}")
+    return S0, k, T, max_steps, targets
+
+
+def _estimate_bytes(net, B, max_steps, record):
+    per_probe = net.N * (3 + 4 * 3) + net.p * 4 * 4  # states, fields and temporaries, overlaps
+    return B * per_probe + (2 * 8 * (max_steps + 1) * B if record else 0)
+
+
+# ---------------------------------------------------------------------- run
+def run(net, S0, *, rule="sync", k=None, temperature=0.0, max_steps=100,
+        generator=None, targets=None, record=False) -> Result:
+    """Evolve a batch of probes ``S0`` (B, N) on ``net`` for ``max_steps`` steps.
+
+    See the module docstring for the rules. ``targets`` (B,) names each probe's
+    pattern (default: probe b targets pattern b, when B == p). With ``record=True``
+    the overlap with the target and the energy are kept for every step 0..max_steps.
+    """
+    S0, k, T, max_steps, targets = _check_run_args(net, S0, rule, k, temperature, max_steps,
+                                                   targets, generator)
+    check_fits(_estimate_bytes(net, S0.shape[0], max_steps, record), net.device,
+               f"a run of {S0.shape[0]} probes on N={net.N}")
+    if rule == "sync" and T == 0:
+        out = _run_sync_deterministic(net, S0, max_steps, targets, record)
+    else:
+        group = {"sync": net.N, "async": 1}.get(rule) or max(1, round(k * net.N))
+        out = _run_sweeps(net, S0, group, rule != "sync", T, max_steps, generator, targets, record)
+    state, fixed, cycle2, conv, rec_m, rec_e = out
+    final_m = (state.to(torch.int32) * net.patterns[targets].to(torch.int32)).sum(1)
+    real = real_dtype(net.device)
+    return Result(state=state, fixed=fixed, cycle2=cycle2, converged_step=conv,
+                  final_overlaps=final_m.to(real) / net.N, targets=targets, steps=max_steps,
+                  rule=rule, temperature=T,
+                  overlaps=rec_m, energies=rec_e)
+
+
+class _Recorder:
+    """Per-step target overlaps and energies; fills in probes whose future is known."""
+
+    def __init__(self, net, B, max_steps, targets, enabled):
+        self.net, self.targets, self.enabled = net, targets, enabled
+        real = real_dtype(net.device)
+        if enabled:
+            self.m = torch.full((max_steps + 1, B), float("nan"), dtype=real, device=net.device)
+            self.e = torch.full_like(self.m, float("nan"))
+        self.last = torch.full((B,), max_steps, dtype=torch.long, device=net.device)
+
+    def store(self, t, rows, M):
+        if self.enabled:
+            tg = self.targets[rows]
+            self.m[t, rows] = M.gather(1, tg.unsqueeze(1)).squeeze(1).to(self.m.dtype) / self.net.N
+            self.e[t, rows] = self.net.energy_from_overlaps(M)
+
+    def retire(self, t, rows):
+        """Rows stop being computed after step t; their later values repeat with period 2."""
+        self.last[rows] = t
+
+    def finish(self):
+        if not self.enabled:
+            return None, None
+        for t in range(2, self.m.shape[0]):
+            late = self.last < t
+            self.m[t, late] = self.m[t - 2, late]
+            self.e[t, late] = self.e[t - 2, late]
+        return self.m, self.e
+
+
+def _run_sync_deterministic(net, S0, max_steps, targets, record):
+    B, dev = S0.shape[0], net.device
+    final = S0.clone()
+    fixed = torch.zeros(B, dtype=torch.bool, device=dev)
+    cycle2 = torch.zeros_like(fixed)
+    conv = torch.full((B,), -1, dtype=torch.long, device=dev)
+    rec = _Recorder(net, B, max_steps, targets, record)
+    rows = torch.arange(B, device=dev)  # original index of each active probe
+    S, prev = S0.clone(), None
+    M = net.overlaps_int(S)
+    rec.store(0, rows, M)
+    for t in range(max_steps):
+        if rows.numel() == 0:
+            break
+        new = decide(net.offdiag_field_int(M, S), S, net, 0.0)
+        M_new = update_overlaps(net, M, S, new)
+        rec.store(t + 1, rows, M_new)
+        same = (new == S).all(1)
+        back = (new == prev).all(1) & ~same if prev is not None else torch.zeros_like(same)
+        done = same | back
+        if bool(done.any()):
+            idx = rows[done]
+            conv[rows[same]] = t
+            fixed[rows[same]] = True
+            cycle2[rows[back]] = True
+            # from step t+1 on the state alternates new, S, new, ...: pick by parity
+            even = (max_steps - (t + 1)) % 2 == 0
+            final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
+            rec.retire(t + 1, idx)
+            keep = ~done
+            rows, S, prev, M = rows[keep], new[keep], S[keep], M_new[keep]
+        else:
+            S, prev, M = new, S, M_new
+    if rows.numel():
+        final[rows] = S
+    m, e = rec.finish()
+    return final, fixed, cycle2, conv, m, e
+
+
+def _walk_block(net, M, Sb, cols, group, T, uniforms):
+    """Decide a block of neurons in order, ``group`` at a time; return the spin changes (B, b).
+
+    Fields of the whole block come from M at once; each pass then accepts, per probe,
+    the decisions up to and including the first group that flips, and corrects the
+    later fields by that group's flips through the block's coupling matrix.
+    """
+    b = Sb.shape[1]
+    field0 = net.offdiag_field_int(M, Sb, cols)
+    if group >= b:
+        return (decide(field0, Sb, net, T, uniforms) - Sb).to(torch.int8)
+    xb = net.patterns[:, cols].float()
+    coupling = xb.t() @ xb  # C_ij = Σ_μ ξ_i ξ_j, exact in float32 (|C| <= p < 2^16)
+    coupling.fill_diagonal_(0)
+    ngroups = -(-b // group)
+    group_of = torch.arange(b, device=Sb.device) // group
+    delta = torch.zeros(Sb.shape, dtype=torch.float32, device=Sb.device)
+    settled = torch.zeros(Sb.shape[0], dtype=torch.long, device=Sb.device)  # groups already decided
+    active = torch.ones(Sb.shape[0], dtype=torch.bool, device=Sb.device)
+    while bool(active.any()):
+        field = field0 + (delta @ coupling).to(field0.dtype)  # |Σ| <= 2bp < 2^24: exact
+        new = decide(field, Sb, net, T, uniforms)
+        open_cols = group_of.unsqueeze(0) >= settled.unsqueeze(1)
+        flips = (new != Sb) & open_cols & active.unsqueeze(1)
+        per_group = flips.float().view(-1, b) @ _group_matrix(b, group, ngroups, Sb.device) > 0
+        has = per_group.any(1)
+        first = torch.where(has, per_group.float().argmax(1), torch.full_like(settled, ngroups))
+        accept = (group_of.unsqueeze(0) == first.unsqueeze(1)) & has.unsqueeze(1)
+        delta = torch.where(accept, (new - Sb).float(), delta)
+        settled = first + 1
+        active = has
+    return delta.to(torch.int8)
+
+
+_group_cache: dict = {}
+
+
+def _group_matrix(b, group, ngroups, device):
+    key = (b, group, str(device))
+    if key not in _group_cache:
+        g = torch.zeros(b, ngroups, device=device)
+        g[torch.arange(b), torch.arange(b) // group] = 1
+        _group_cache[key] = g
+    return _group_cache[key]
+
+
+def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, record):
+    """Steps that update ``group`` neurons at a time; with ``shuffle`` a fresh random order each sweep."""
+    B, N, dev = S0.shape[0], net.N, net.device
+    block = group if group >= BLOCK else group * max(1, BLOCK // group)
+    fixed = torch.zeros(B, dtype=torch.bool, device=dev)
+    cycle2 = torch.zeros_like(fixed)
+    conv = torch.full((B,), -1, dtype=torch.long, device=dev)
+    rec = _Recorder(net, B, max_steps, targets, record)
+    final = S0.clone()
+    rows = torch.arange(B, device=dev)
+    S, prev = S0.clone(), S0.clone()
+    M = net.overlaps_int(S)
+    rec.store(0, rows, M)
+    for t in range(max_steps):
+        if rows.numel() == 0:
+            break
+        order = torch.randperm(N, generator=generator, device=dev) if shuffle else None
+        uniforms = torch.rand(S.shape, generator=generator, device=dev) if T > 0 else None
+        before = S.clone()
+        for start in range(0, N, block):
+            cols = order[start:start + block] if shuffle else slice(start, start + block)
+            Sb = S[:, cols]
+            ub = uniforms[:, start:start + block] if uniforms is not None else None
+            delta = _walk_block(net, M, Sb, cols, group, T, ub)
+            if bool(delta.any()):
+                S[:, cols] = Sb + delta
+                xb = net.patterns[:, cols]
+                M = M + (delta.float() @ xb.t().float()).to(torch.int32)  # |Σ| <= 2b: exact
+        rec.store(t + 1, rows, M)
+        same = (S == before).all(1)
+        back = (S == prev).all(1) & ~same
+        first_same = same & (conv[rows] < 0)
+        conv[rows[first_same]] = t
+        if T == 0 and bool(same.any()):  # a sweep that changed nothing: a fixed point forever
+            idx = rows[same]
+            fixed[idx] = True
+            final[idx] = S[same]
+            rec.retire(t + 1, idx)
+            keep = ~same
+            rows, S, M, before = rows[keep], S[keep], M[keep], before[keep]
+            back = back[keep]
+        if t == max_steps - 1:
+            cycle2[rows] = back
+            if T > 0:
+                fixed[rows] = same
+        prev = before
+    if rows.numel():
+        final[rows] = S
+    m, e = rec.finish()
+    return final, fixed, cycle2, conv, m, e

@@ -1,0 +1,124 @@
+"""The Hopfield network with Hebbian couplings, kept in low-rank form.
+
+Conventions (k_B = 1, spins ±1, patterns ξ of shape (p, N), α = p/N):
+
+    J = (1/N) Σ_μ ξ^μ ξ^μᵀ  with the diagonal replaced by J_ii = λα,
+    h_i = Σ_j J_ij S_j,      E = -½ Σ_ij J_ij S_i S_j.
+
+J is never built: with the overlaps M = S ξᵀ (integers in [-N, N]),
+
+    N h = M ξ - p S + λ p S,
+
+which costs O(pN) per probe instead of O(N²) and is computed exactly (see
+:mod:`hopfield_lib.exact`). The integer part ``M ξ - p S`` is the field of the
+off-diagonal couplings, scaled by N.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from . import exact
+from ._checks import require_range, require_spins
+from .device import check_fits, real_dtype
+
+# Work on at most this many field entries (rows x N) at once, to bound memory.
+FIELD_CHUNK_ENTRIES = 2**25
+
+
+class Hopfield:
+    """A Hopfield network storing ``patterns`` (p, N) of ±1 with self-coupling λ.
+
+    Attributes: ``N``, ``p``, ``alpha`` (= p/N), ``self_coupling`` (λ; J_ii = λα),
+    ``patterns`` (int8, on ``device``), ``device``.
+    """
+
+    def __init__(self, patterns, *, self_coupling: float = 0.0):
+        require_spins(patterns, "patterns")
+        self.self_coupling = require_range(self_coupling, "self_coupling")
+        if not math.isfinite(self.self_coupling):
+            raise ValueError(f"self_coupling must be finite, got {self_coupling!r}")
+        self.p, self.N = patterns.shape
+        if self.p >= 2**16:
+            raise ValueError(f"patterns: at most 65535 patterns are supported, got p = {self.p}")
+        self.device = patterns.device
+        self.mode = exact.backend(self.device)
+        extra = 5 * self.p * self.N if self.mode == "float32" else 2 * self.p * self.N
+        check_fits(extra, self.device, f"a network of p={self.p} patterns of N={self.N} neurons")
+        self.patterns = patterns.to(torch.int8).contiguous()
+        self.patterns_T = self.patterns.t().contiguous()  # (N, p), rows gathered per neuron
+        self._float = self.patterns.float() if self.mode == "float32" else None
+
+    @property
+    def alpha(self) -> float:
+        return self.p / self.N
+
+    @property
+    def self_term(self) -> float:
+        """λ p: the self-coupling J_ii = λα scaled by N."""
+        return self.self_coupling * self.p
+
+    def __repr__(self):
+        return (f"Hopfield(N={self.N}, p={self.p}, alpha={self.alpha:.4g}, "
+                f"self_coupling={self.self_coupling:g}, device={self.device}, products={self.mode})")
+
+    # ------------------------------------------------------------------ checks
+    def check_states(self, S, name: str = "S") -> torch.Tensor:
+        """Validate a (B, N) batch of ±1 states on this network's device; return it as int8."""
+        require_spins(S, name)
+        if S.shape[1] != self.N:
+            raise ValueError(f"{name} has N = {S.shape[1]} neurons per row but the network has N = {self.N}")
+        if S.device != self.device:
+            raise ValueError(f"{name} is on {S.device} but the network is on {self.device}")
+        return S.to(torch.int8)
+
+    # ------------------------------------------------------------ exact parts
+    def overlaps_int(self, S: torch.Tensor) -> torch.Tensor:
+        """M = S ξᵀ as exact int32, shape (B, p); M/N is the overlap with each pattern."""
+        if self.mode == "int8":
+            return exact.spin_matmul(S, self.patterns_T, "int8")
+        return (S.float() @ self._float.t()).to(torch.int32)
+
+    def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
+        """N·h minus the self term, ``M ξ - p S``, exactly (int32/int64), for columns ``cols``.
+
+        ``M`` (B, p) are the overlaps of ``S`` (B, N); with ``cols`` (a slice or index
+        tensor) only those neurons' fields are computed and ``S`` holds just those columns.
+        """
+        xi = self.patterns if cols is None else self.patterns[:, cols]
+        xf = None if self._float is None else (self._float if cols is None else self._float[:, cols])
+        rows = max(1, FIELD_CHUNK_ENTRIES // max(1, xi.shape[1]))
+        parts = []
+        for start in range(0, M.shape[0], rows):
+            Mc = M[start:start + rows]
+            prod = exact.wide_matmul(Mc, xi, self.N, self.mode, b_float=xf)
+            parts.append(prod - self.p * S[start:start + rows].to(prod.dtype))
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
+
+    def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
+        """E = -(Σ_μ M_μ² - pN)/(2N) - λp/2 for overlaps M (B, p), float64."""
+        sq = (M.to(torch.int64) ** 2).sum(dim=1)
+        return -(sq - self.p * self.N).to(real_dtype(self.device)) / (2 * self.N) - self.self_term / 2
+
+    # ------------------------------------------------------------- public API
+    def field(self, S) -> torch.Tensor:
+        """Local fields h_i = Σ_j J_ij S_j of a (B, N) batch, float64 (float32 on MPS), exact up to the final /N."""
+        S = self.check_states(S)
+        M = self.overlaps_int(S)
+        real = real_dtype(self.device)
+        nh = self.offdiag_field_int(M, S).to(real) + self.self_term * S.to(real)
+        return nh / self.N
+
+    def energy(self, S) -> torch.Tensor:
+        """Energies E = -½ Σ_ij J_ij S_i S_j of a (B, N) batch, float64 (float32 on MPS)."""
+        S = self.check_states(S)
+        return self.energy_from_overlaps(self.overlaps_int(S))
+
+    def weights(self) -> torch.Tensor:
+        """The dense coupling matrix J (N, N), float64 (float32 on MPS), for teaching and checks at small N."""
+        check_fits(16 * self.N**2, self.device, f"the dense J of N={self.N}")
+        x = self.patterns.to(real_dtype(self.device))
+        J = (x.t() @ x) / self.N
+        J.fill_diagonal_(self.self_coupling * self.alpha)
+        return J

@@ -1,0 +1,1 @@
+"""Figures shared by the chapters (matplotlib). Each function returns the figure or axes it drew."""

@@ -1,0 +1,166 @@
+"""Theory: signal-to-noise estimates and the Amit-Gutfreund-Sompolinsky (AGS) solution.
+
+Conventions as in the rest of the package: α = p/N, T in units of the coupling
+scale (k_B = 1), λ the self-coupling (J_ii = λα), m the overlap with one
+condensed pattern.
+
+Replica-symmetric retrieval equations (AGS 1987, with Dz the unit Gaussian measure):
+
+    m = ∫Dz tanh[β(m + √(αr) z)],
+    q = ∫Dz tanh²[β(m + √(αr) z)],
+    r = q / [1 - β(1 - q)]².
+
+At T = 0 they reduce to one equation in y = m/√(2αr):
+    erf(y) = y [√(2α) + (2/√π) e^{-y²}],  m = erf(y),
+which has a retrieval solution only for α < α_c ≈ 0.138.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import optimize, special
+
+from ._checks import require_range
+
+_SQRT_PI = math.sqrt(math.pi)
+
+
+# --------------------------------------------------------- signal-to-noise
+def bit_error_rate(alpha, self_coupling: float = 0.0):
+    """One-step probability that a bit of a stored pattern flips: ½ erfc((1 + λα)/√(2α)).
+
+    The field on bit i of a stored pattern is signal 1 + λα plus crosstalk from the
+    other p - 1 patterns, approximately Gaussian with variance α (large N).
+    """
+    a = np.asarray(alpha, dtype=float)
+    if np.any(~(a > 0)):
+        raise ValueError(f"alpha must be > 0, got {alpha!r}")
+    lam = require_range(self_coupling, "self_coupling")
+    out = 0.5 * special.erfc((1.0 + lam * a) / np.sqrt(2.0 * a))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def perfect_recall_capacity(N, all_patterns: bool = True):
+    """Largest p for perfect one-step recall at large N: N/(4 ln N), or N/(2 ln N) for one pattern.
+
+    From N p P_e → 0 (every bit of every pattern stable) or N P_e → 0 (one pattern),
+    with the asymptotic P_e ≈ √(α/2π) e^{-1/(2α)}.
+    """
+    n = np.asarray(N, dtype=float)
+    if np.any(~(n > 1)):
+        raise ValueError(f"N must be > 1, got {N!r}")
+    out = n / ((4.0 if all_patterns else 2.0) * np.log(n))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+# ------------------------------------------------------------- AGS at T = 0
+def _g(y):
+    return special.erf(y) / y - 2.0 / _SQRT_PI * np.exp(-y * y)
+
+
+_Y_PEAK = optimize.minimize_scalar(lambda y: -_g(y), bounds=(0.1, 5.0), method="bounded",
+                                   options={"xatol": 1e-12}).x
+
+
+def alpha_c() -> float:
+    """Critical loading of the T = 0 replica-symmetric theory, ≈ 0.1379."""
+    return float(_g(_Y_PEAK) ** 2 / 2.0)
+
+
+def _zero_temperature_overlap(alpha: float) -> float:
+    if alpha == 0:
+        return 1.0
+    target = math.sqrt(2.0 * alpha)
+    if target >= _g(_Y_PEAK):
+        return 0.0
+    y = optimize.brentq(lambda v: _g(v) - target, _Y_PEAK, 50.0, xtol=1e-14)
+    return float(special.erf(y))
+
+
+# ------------------------------------------------------------- AGS at T > 0
+def _gauss_average(fun, centre, width, beta):
+    """∫Dz fun(β(centre + width z)) on a grid fine enough for the steepest slope."""
+    n = int(min(400001, max(4001, 60 * beta * width * 20)))
+    z = np.linspace(-10.0, 10.0, n)
+    w = np.exp(-z * z / 2.0)
+    w /= w.sum()
+    return float(np.dot(w, fun(beta * (centre + width * z))))
+
+
+def _rs_residual(x, alpha, T):
+    m, q = x
+    beta = 1.0 / T
+    q = min(max(q, 0.0), 1.0)
+    denom = 1.0 - beta * (1.0 - q)
+    if denom <= 1e-9:
+        return [1.0, 1.0]
+    width = math.sqrt(alpha * q) / denom
+    m_new = _gauss_average(np.tanh, m, width, beta)
+    q_new = _gauss_average(lambda u: np.tanh(u) ** 2, m, width, beta)
+    return [m_new - m, q_new - q]
+
+
+def _solve_rs(alpha, T, start):
+    sol = optimize.root(_rs_residual, start, args=(alpha, T), method="hybr", options={"xtol": 1e-11})
+    m, q = sol.x
+    ok = sol.success and max(abs(v) for v in _rs_residual(sol.x, alpha, T)) < 1e-8
+    return (float(m), float(q)) if ok else None
+
+
+def _track_retrieval(alpha, T_target, T_stop=None):
+    """Follow the retrieval solution from T = 0 upwards; return (last T reached, m, q)."""
+    m = _zero_temperature_overlap(alpha)
+    if m == 0.0:
+        return 0.0, 0.0, 0.0
+    T, q, step = 0.0, 1.0, 0.02
+    while T < T_target and step > 1e-5:
+        T_try = min(T + step, T_target)
+        sol = _solve_rs(alpha, T_try, (m, q))
+        if sol is None or sol[0] < 1e-3:
+            step /= 2
+            continue
+        T, (m, q) = T_try, sol
+        step = min(step * 1.5, 0.05)
+    return T, m, q
+
+
+def retrieval_overlap(alpha, T: float = 0.0) -> float:
+    """Overlap m of the AGS replica-symmetric retrieval state at loading α and temperature T.
+
+    Returns 0.0 where no retrieval state exists (α above the retrieval line T_M).
+    At α = 0 this is the largest solution of m = tanh(m/T) (Curie-Weiss).
+    """
+    a = require_range(alpha, "alpha", 0.0)
+    t = require_range(T, "T", 0.0)
+    if t == 0:
+        return _zero_temperature_overlap(a)
+    if a == 0:
+        if t >= 1.0:
+            return 0.0
+        return float(optimize.brentq(lambda m: m - math.tanh(m / t), 1e-9, 1.0, xtol=1e-15))
+    reached, m, _q = _track_retrieval(a, t)
+    return m if reached >= t else 0.0
+
+
+def T_M(alpha) -> float:
+    """Retrieval line: the highest temperature at which retrieval states exist at loading α.
+
+    T_M(0) = 1 and T_M(α_c) = 0; near α = 0, T_M ≈ 1 - 1.95 √α (AGS 1987).
+    """
+    a = require_range(alpha, "alpha", 0.0)
+    if a == 0:
+        return 1.0
+    if a >= alpha_c():
+        return 0.0
+    reached, _m, _q = _track_retrieval(a, 1.0)
+    return float(reached)
+
+
+def T_g(alpha):
+    """Spin-glass transition temperature of the AGS theory, T_g = 1 + √α."""
+    a = np.asarray(alpha, dtype=float)
+    if np.any(a < 0):
+        raise ValueError(f"alpha must be >= 0, got {alpha!r}")
+    out = 1.0 + np.sqrt(a)
+    return float(out) if np.ndim(out) == 0 else out

@@ -1,0 +1,1 @@
+"""ipywidgets explorers for Colab and Jupyter. ipywidgets is imported inside each function."""

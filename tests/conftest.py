@@ -1,0 +1,42 @@
+"""Shared test helpers.
+
+Notebook tests read the notebooks that `make book` executed (Jupyter Book writes
+them to _build/jupyter_execute/), so each chapter runs once per test session.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXECUTED = ROOT / "_build" / "jupyter_execute"
+
+
+def executed_notebook(path: str) -> dict:
+    """The executed copy of the notebook at ``path`` (relative to the repo root), as JSON."""
+    target = EXECUTED / path
+    if not target.exists():
+        pytest.fail(f"{target} is missing: run `make book` first (make test does)")
+    return json.loads(target.read_text())
+
+
+def glued(path: str) -> dict:
+    """Values stored with myst_nb.glue in the executed notebook, decoded from text/plain."""
+    import ast
+
+    values = {}
+    for cell in executed_notebook(path)["cells"]:
+        for out in cell.get("outputs", []):
+            key = out.get("metadata", {}).get("scrapbook", {}).get("name")
+            if key is None:
+                continue
+            data = out.get("data", {})
+            text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
+            text = "".join(text) if isinstance(text, list) else text
+            try:
+                values[key] = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                values[key] = text
+    return values
