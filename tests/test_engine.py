@@ -1,0 +1,224 @@
+"""Engine correctness: every fast path against a plain reference on random inputs."""
+import math
+
+import pytest
+import torch
+
+import hopfield_lib as hl
+from hopfield_lib import dynamics, exact
+
+
+def setup(N, p, m0=0.8, seed=0, self_coupling=0.0):
+    g = hl.make_generator(seed)
+    xi = hl.random_patterns(p, N, generator=g)
+    return g, xi, hl.Hopfield(xi, self_coupling=self_coupling), hl.corrupt(xi, m0, generator=g)
+
+
+def scaled_dense_field(xi, S, lam):
+    """N·h from the explicit integer coupling matrix N·J (diagonal λp), in float64."""
+    x = xi.double()
+    NJ = x.t() @ x
+    NJ.fill_diagonal_(lam * xi.shape[0])
+    return S.double() @ NJ
+
+
+def sequential_reference(xi, S0, lam, group, sweeps, T, seed):
+    """Neuron-group-by-group sweeps with the dense J, drawing random numbers like the engine."""
+    g = hl.make_generator(seed)
+    N = xi.shape[1]
+    x = xi.double()
+    NJ = x.t() @ x
+    NJ.fill_diagonal_(lam * xi.shape[0])
+    S = S0.double().clone()
+    for _ in range(sweeps):
+        order = torch.randperm(N, generator=g)
+        u = torch.rand(S.shape, generator=g, dtype=torch.float32) if T > 0 else None
+        for start in range(0, N, group):
+            idx = order[start:start + group]
+            nh = S @ NJ[:, idx]
+            if T == 0:
+                new = torch.where(nh > 0, 1.0, torch.where(nh < 0, -1.0, S[:, idx]))
+            else:
+                p_up = torch.sigmoid(2.0 * (nh / N) / T)
+                new = torch.where(u[:, start:start + group].double() < p_up, 1.0, -1.0).double()
+            S[:, idx] = new
+    return S.to(torch.int8)
+
+
+# --------------------------------------------------------------- fields
+@pytest.mark.parametrize("N,p,lam", [(64, 7, 0.0), (100, 12, 1.0), (257, 30, 0.5), (128, 16, 2.0)])
+def test_low_rank_field_equals_dense_field_bit_for_bit(N, p, lam):
+    g, xi, net, S = setup(N, p, self_coupling=lam)
+    dense = scaled_dense_field(xi, S, lam)
+    M = net.overlaps_int(S)
+    low = net.offdiag_field_int(M, S).double() + lam * p * S.double()
+    assert torch.equal(low, dense)
+    assert torch.equal(net.field(S), dense / N)
+    assert torch.allclose(net.field(S), S.double() @ net.weights(), atol=1e-12)
+
+
+def test_wide_products_exact_beyond_float32_range():
+    g = hl.make_generator(1)
+    b = hl.random_patterns(40, 300, generator=g)
+    big = torch.randint(-2**20, 2**20, (9, 40), generator=g, dtype=torch.int32)
+    want = big.long() @ b.long()
+    assert torch.equal(exact.wide_matmul(big, b, 2**20, "float32").long(), want)
+    if exact._int8_works(torch.device("cpu")):
+        assert torch.equal(exact.wide_matmul(big, b, 2**20, "int8").long(), want)
+    assert exact.digits_needed(127) == 1 and exact.digits_needed(128) == 2
+    assert exact.digits_needed(32639) == 2 and exact.digits_needed(32640) == 3
+
+
+def test_energy_matches_definition():
+    g, xi, net, S = setup(90, 11, self_coupling=1.0)
+    J = net.weights()
+    want = -0.5 * torch.einsum("bi,ij,bj->b", S.double(), J, S.double())
+    assert torch.allclose(net.energy(S), want, atol=1e-10)
+
+
+def test_overlap_and_hamming():
+    g, xi, net, S = setup(200, 5, m0=0.6)
+    m = hl.overlap(S, xi)
+    assert torch.allclose(m.diagonal(), torch.full((5,), 0.6, dtype=torch.float64))
+    assert torch.equal(hl.hamming(S, xi).diagonal(), torch.full((5,), 40))
+    assert torch.allclose(hl.hamming(S, xi).double(), (200 - 200 * m) / 2)
+
+
+# ------------------------------------------------------------- patterns
+def test_corrupt_flips_exactly():
+    g = hl.make_generator(3)
+    xi = hl.random_patterns(50, 101, generator=g)
+    for m0 in (1.0, 0.9, 0.37, 0.0, -1.0):
+        flips = round(101 * (1 - m0) / 2)
+        assert (hl.corrupt(xi, m0, generator=g) != xi).sum(1).eq(flips).all()
+
+
+def test_random_patterns_are_unbiased_pm1():
+    xi = hl.random_patterns(200, 500, generator=hl.make_generator(4))
+    assert xi.dtype == torch.int8 and set(xi.unique().tolist()) == {-1, 1}
+    assert abs(xi.double().mean()) < 4 / math.sqrt(xi.numel())
+
+
+def test_digits_and_bit_conversion():
+    d = hl.digits()
+    assert d.shape == (10, 90) and set(d.unique().tolist()) == {-1, 1}
+    assert len({tuple(r) for r in d.tolist()}) == 10
+    # the 0 glyph is a closed ring: its top row has the three middle pixels inked
+    assert hl.spins_to_bits(d[0].view(10, 9))[0].tolist() == [0, 0, 0, 1, 1, 1, 0, 0, 0]
+    assert torch.equal(hl.bits_to_spins(hl.spins_to_bits(d)), d)
+
+
+# ------------------------------------------------------------- dynamics
+@pytest.mark.parametrize("N,alpha,lam,seed", [(200, 0.12, 0.0, 0), (256, 0.16, 0.0, 1),
+                                              (300, 0.2, 1.0, 2), (128, 0.25, 0.0, 3)])
+def test_sync_matches_dense_reference_at_every_horizon(N, alpha, lam, seed):
+    g, xi, net, S0 = setup(N, int(alpha * N), seed=seed, self_coupling=lam)
+    for steps in (0, 1, 2, 7, 30, 31):
+        ref, _ = hl.reference.dense_sync_run(xi, S0, steps, self_coupling=lam)
+        assert torch.equal(hl.run(net, S0, max_steps=steps).state, ref), steps
+
+
+def test_sync_even_p_ties_keep_state():
+    # with p even, N·h can be exactly zero; the rule keeps the spin there
+    g, xi, net, S0 = setup(100, 10, m0=0.5, seed=5)
+    nh = net.offdiag_field_int(net.overlaps_int(S0), S0)
+    assert (nh == 0).any()
+    one = hl.run(net, S0, max_steps=1).state
+    assert torch.equal(one[nh == 0], S0[nh == 0])
+
+
+def test_fixed_points_and_two_cycles_are_consistent_with_trajectories():
+    g, xi, net, S0 = setup(300, 60, m0=0.7, seed=6)
+    res = hl.run(net, S0, max_steps=40, record=True)
+    a = hl.reference.dense_sync_run(xi, S0, 40)[0]
+    b = hl.reference.dense_sync_run(xi, S0, 41)[0]
+    c = hl.reference.dense_sync_run(xi, S0, 42)[0]
+    assert torch.equal(res.fixed, (a == b).all(1))
+    assert torch.equal(res.cycle2, (a == c).all(1) & ~(a == b).all(1))
+    assert res.cycle2.any(), "above capacity synchronous dynamics should show 2-cycles"
+    for i in torch.nonzero(res.fixed).flatten().tolist():
+        t = int(res.converged_step[i])
+        before = hl.reference.dense_sync_run(xi, S0[i:i + 1], t)[0]
+        after = hl.reference.dense_sync_run(xi, S0[i:i + 1], t + 1)[0]
+        assert torch.equal(before, after)
+        if t > 0:
+            earlier = hl.reference.dense_sync_run(xi, S0[i:i + 1], t - 1)[0]
+            assert not torch.equal(earlier, before)
+    # recorded overlaps equal the overlaps of the true trajectory
+    for steps in (0, 5, 39):
+        s = hl.reference.dense_sync_run(xi, S0, steps)[0]
+        want = hl.overlap(s, xi).diagonal()
+        assert torch.allclose(res.overlaps[steps], want)
+        assert torch.allclose(res.energies[steps], net.energy(s))
+
+
+@pytest.mark.parametrize("rule,k", [("async", None), ("hybrid", 1 / 32), ("hybrid", 0.1), ("hybrid", 1.0)])
+@pytest.mark.parametrize("T", [0.0, 0.4])
+def test_sweeps_match_sequential_reference(rule, k, T):
+    N, p, lam, seed = 160, 24, 0.5, 11
+    g, xi, net, S0 = setup(N, p, m0=0.6, seed=seed, self_coupling=lam)
+    group = 1 if rule == "async" else max(1, round(k * N))
+    for sweeps in (1, 3):
+        res = hl.run(net, S0, rule=rule, k=k, temperature=T, max_steps=sweeps,
+                     generator=hl.make_generator(99))
+        want = sequential_reference(xi, S0, lam, group, sweeps, T, 99)
+        assert torch.equal(res.state, want), sweeps
+
+
+def test_async_energy_never_increases_and_reaches_fixed_point():
+    g, xi, net, S0 = setup(400, 40, m0=0.3, seed=7, self_coupling=1.0)
+    res = hl.run(net, S0, rule="async", max_steps=50, generator=g, record=True)
+    assert (res.energies.diff(dim=0) <= 1e-9).all()
+    assert res.fixed.all() and not res.cycle2.any()
+    again = hl.run(net, res.state, targets=torch.arange(40), max_steps=1)
+    assert torch.equal(again.state, res.state)
+
+
+def test_single_stored_pattern_is_fixed_point():
+    xi = hl.random_patterns(1, 500, generator=hl.make_generator(8))
+    net = hl.Hopfield(xi)
+    for rule, k in (("sync", None), ("async", None), ("hybrid", 0.5)):
+        res = hl.run(net, xi, rule=rule, k=k, max_steps=3, generator=hl.make_generator(0))
+        assert torch.equal(res.state, xi) and res.fixed.all() and res.converged_step.eq(0).all()
+
+
+def test_converged_fraction():
+    g, xi, net, S0 = setup(300, 30, m0=0.8, seed=9)
+    res = hl.run(net, S0, max_steps=20)
+    frac = hl.converged_fraction(res)
+    assert frac.shape == (21,) and (frac.diff() >= 0).all()
+    assert frac[-1] == res.fixed.double().mean()
+
+
+def test_same_seed_same_result():
+    g1, xi, net, S0 = setup(200, 20, m0=0.5, seed=10)
+    a = hl.run(net, S0, rule="async", temperature=0.3, max_steps=5, generator=hl.make_generator(1))
+    b = hl.run(net, S0, rule="async", temperature=0.3, max_steps=5, generator=hl.make_generator(1))
+    c = hl.run(net, S0, rule="async", temperature=0.3, max_steps=5, generator=hl.make_generator(2))
+    assert torch.equal(a.state, b.state) and not torch.equal(a.state, c.state)
+    assert torch.equal(hl.random_patterns(5, 9, generator=hl.make_generator(3)),
+                       hl.random_patterns(5, 9, generator=hl.make_generator(3)))
+
+
+def test_sparse_and_dense_overlap_updates_agree(monkeypatch):
+    g, xi, net, S0 = setup(256, 40, m0=0.7, seed=12)
+    a = hl.run(net, S0, max_steps=30, record=True)
+    monkeypatch.setattr(dynamics, "SPARSE_UPDATE_FRACTION", 0.0)
+    b = hl.run(net, S0, max_steps=30, record=True)
+    monkeypatch.setattr(dynamics, "SPARSE_UPDATE_FRACTION", 1.0)
+    c = hl.run(net, S0, max_steps=30, record=True)
+    for r in (b, c):
+        assert torch.equal(a.state, r.state) and torch.equal(a.energies, r.energies)
+
+
+def test_device_selection(monkeypatch):
+    monkeypatch.setenv("HOPFIELD_DEVICE", "cpu")
+    assert hl.get_device().type == "cpu"
+    assert hl.get_device("cpu").type == "cpu"
+    with pytest.raises(ValueError, match="device"):
+        hl.get_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            hl.get_device("cuda")
+    out, seconds = hl.timed(lambda: 3)
+    assert out == 3 and seconds >= 0
