@@ -68,20 +68,24 @@ def alpha_c() -> float:
     return float(_g(_Y_PEAK) ** 2 / 2.0)
 
 
-def _zero_temperature_overlap(alpha: float) -> float:
+def _zero_temperature_root(alpha: float) -> float:
+    """The retrieval root y = m/√(2αr) at T = 0 (inf at α = 0, 0 where none exists)."""
     if alpha == 0:
-        return 1.0
+        return math.inf
     target = math.sqrt(2.0 * alpha)
     if target >= _g(_Y_PEAK):
         return 0.0
-    y = optimize.brentq(lambda v: _g(v) - target, _Y_PEAK, 50.0, xtol=1e-14)
-    return float(special.erf(y))
+    return float(optimize.brentq(lambda v: _g(v) - target, _Y_PEAK, 2.0 / target + 10.0, xtol=1e-14))
+
+
+def _zero_temperature_overlap(alpha: float) -> float:
+    return float(special.erf(_zero_temperature_root(alpha)))
 
 
 # ------------------------------------------------------------- AGS at T > 0
 def _gauss_average(fun, centre, width, beta):
     """∫Dz fun(β(centre + width z)) on a grid fine enough for the steepest slope."""
-    n = int(min(400001, max(4001, 60 * beta * width * 20)))
+    n = int(min(200001, max(2001, 10 * beta * width * 20)))
     z = np.linspace(-10.0, 10.0, n)
     w = np.exp(-z * z / 2.0)
     w /= w.sum()
@@ -89,40 +93,41 @@ def _gauss_average(fun, centre, width, beta):
 
 
 def _rs_residual(x, alpha, T):
-    m, q = x
-    beta = 1.0 / T
-    q = min(max(q, 0.0), 1.0)
-    denom = 1.0 - beta * (1.0 - q)
-    if denom <= 1e-9:
+    """Residuals of the retrieval equations in the unknowns (m, C), C = β(1 - q) (finite as T -> 0)."""
+    m, C = x
+    if not 0.0 <= C < 1.0:
         return [1.0, 1.0]
-    width = math.sqrt(alpha * q) / denom
+    beta = 1.0 / T
+    q = 1.0 - C * T
+    width = math.sqrt(alpha * max(q, 0.0)) / (1.0 - C)
     m_new = _gauss_average(np.tanh, m, width, beta)
-    q_new = _gauss_average(lambda u: np.tanh(u) ** 2, m, width, beta)
-    return [m_new - m, q_new - q]
+    sech2 = _gauss_average(lambda u: 1.0 / np.cosh(np.clip(u, -350, 350)) ** 2, m, width, beta)
+    return [m_new - m, beta * sech2 - C]
 
 
 def _solve_rs(alpha, T, start):
-    sol = optimize.root(_rs_residual, start, args=(alpha, T), method="hybr", options={"xtol": 1e-11})
-    m, q = sol.x
-    ok = sol.success and max(abs(v) for v in _rs_residual(sol.x, alpha, T)) < 1e-8
-    return (float(m), float(q)) if ok else None
+    sol = optimize.root(_rs_residual, start, args=(alpha, T), method="hybr", options={"xtol": 1e-12})
+    ok = sol.success and max(abs(v) for v in _rs_residual(sol.x, alpha, T)) < 1e-7
+    return (float(sol.x[0]), float(sol.x[1])) if ok else None
 
 
-def _track_retrieval(alpha, T_target, T_stop=None):
-    """Follow the retrieval solution from T = 0 upwards; return (last T reached, m, q)."""
-    m = _zero_temperature_overlap(alpha)
-    if m == 0.0:
-        return 0.0, 0.0, 0.0
-    T, q, step = 0.0, 1.0, 0.02
-    while T < T_target and step > 1e-5:
+def _track_retrieval(alpha, T_target):
+    """Follow the retrieval solution from T = 0 upwards; return (highest T reached, m there)."""
+    y = _zero_temperature_root(alpha)
+    if y == 0.0:
+        return 0.0, 0.0
+    m = float(special.erf(y))
+    C = 2.0 / _SQRT_PI * y * math.exp(-y * y) / m  # T = 0 value of β(1 - q)
+    T, step = 0.0, 0.02
+    while T < T_target and step > 2e-4:
         T_try = min(T + step, T_target)
-        sol = _solve_rs(alpha, T_try, (m, q))
-        if sol is None or sol[0] < 1e-3:
+        sol = _solve_rs(alpha, T_try, (m, C))
+        if sol is None or sol[0] < 1e-3 or abs(sol[0] - m) > 0.2:
             step /= 2
             continue
-        T, (m, q) = T_try, sol
+        T, (m, C) = T_try, sol
         step = min(step * 1.5, 0.05)
-    return T, m, q
+    return T, m
 
 
 def retrieval_overlap(alpha, T: float = 0.0) -> float:
@@ -139,7 +144,7 @@ def retrieval_overlap(alpha, T: float = 0.0) -> float:
         if t >= 1.0:
             return 0.0
         return float(optimize.brentq(lambda m: m - math.tanh(m / t), 1e-9, 1.0, xtol=1e-15))
-    reached, m, _q = _track_retrieval(a, t)
+    reached, m = _track_retrieval(a, t)
     return m if reached >= t else 0.0
 
 
@@ -153,7 +158,7 @@ def T_M(alpha) -> float:
         return 1.0
     if a >= alpha_c():
         return 0.0
-    reached, _m, _q = _track_retrieval(a, 1.0)
+    reached, _m = _track_retrieval(a, 1.0)
     return float(reached)
 
 
