@@ -64,22 +64,31 @@ class Result:
 
 
 # ----------------------------------------------------------------- decisions
-def decide(nh_offdiag, S, net: Hopfield, temperature: float, uniforms=None):
+def decide(nh_offdiag, S, net: Hopfield, threshold=None):
     """New spins from the exact off-diagonal field ``nh_offdiag`` (= N h - λ p S).
 
-    T = 0: the sign of N h, keeping S where N h == 0. T > 0: +1 with probability
-    ½[1 + tanh(h/T)], decided by comparing ``uniforms`` in [0, 1) with it.
+    A neuron becomes +1 where N h > N θ, -1 where N h < N θ, and keeps its state at
+    equality. At T = 0, θ = 0 (``threshold=None``). At T > 0, Glauber dynamics uses
+    θ = (T/2) logit(u) with u uniform in (0, 1): then P(S = +1) = P(u < ½[1 + tanh(h/T)]),
+    exactly the Glauber probability (see :func:`glauber_thresholds`).
     """
-    if net.self_term == 0:
+    if net.self_term == 0 and threshold is None:
         nh = nh_offdiag
     else:
         real = real_dtype(S.device)
         nh = nh_offdiag.to(real) + net.self_term * S.to(real)
-    if temperature == 0:
-        return torch.where(nh > 0, 1, torch.where(nh < 0, -1, S.to(torch.int64))).to(torch.int8)
-    h = nh.to(real_dtype(S.device)) / net.N
-    p_up = torch.sigmoid(2.0 * h / temperature)  # = ½[1 + tanh(h/T)]
-    return torch.where(uniforms < p_up, 1, -1).to(torch.int8)
+        if threshold is not None:
+            nh = nh - threshold
+    return torch.where(nh > 0, 1, torch.where(nh < 0, -1, S.to(torch.int64))).to(torch.int8)
+
+
+def glauber_thresholds(net: Hopfield, T: float, shape, generator):
+    """Random thresholds N θ = N (T/2) logit(u), u ~ U(0, 1), one per neuron update.
+
+    ½[1 + tanh(h/T)] = 1/(1 + e^{-2h/T}) > u  ⟺  h > (T/2) ln(u/(1 - u)).
+    """
+    u = torch.rand(shape, generator=generator, device=net.device, dtype=real_dtype(net.device))
+    return (net.N * T / 2) * (torch.log(u) - torch.log1p(-u))
 
 
 def update_overlaps(net: Hopfield, M, S_old, S_new):
@@ -208,7 +217,7 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     for t in range(max_steps):
         if rows.numel() == 0:
             break
-        new = decide(net.offdiag_field_int(M, S), S, net, 0.0)
+        new = decide(net.offdiag_field_int(M, S), S, net)
         M_new = update_overlaps(net, M, S, new)
         rec.store(t + 1, rows, M_new)
         same = (new == S).all(1)
@@ -233,50 +242,72 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     return final, fixed, cycle2, conv, m, e
 
 
-def _walk_block(net, M, Sb, cols, group, T, uniforms):
+def _walk_block(net, M, Sb, cols, group, threshold):
     """Decide a block of neurons in order, ``group`` at a time; return the spin changes (B, b).
 
-    Fields of the whole block come from M at once; each pass then accepts, per probe,
-    the decisions up to and including the first group that flips, and corrects the
-    later fields by that group's flips through the block's coupling matrix.
+    The fields of the whole block come from M at once. A pass then computes every
+    open neuron's decision from the flips accepted so far, together with a bound on
+    how far the not-yet-accepted earlier neurons could still move its field
+    (Σ 2|C_ij| over them, C the block's coupling matrix). Decisions farther from
+    their threshold than that bound are final; each pass accepts, per probe, every
+    decision up to and including the first one that was not, whose inputs are then
+    all known. The accepted flips correct the later fields, and the next pass goes on.
     """
-    b = Sb.shape[1]
+    B, b = Sb.shape
     field0 = net.offdiag_field_int(M, Sb, cols)
     if group >= b:
-        return (decide(field0, Sb, net, T, uniforms) - Sb).to(torch.int8)
-    xb = net.patterns[:, cols].float()
-    coupling = xb.t() @ xb  # C_ij = Σ_μ ξ_i ξ_j, exact in float32 (|C| <= p < 2^16)
-    coupling.fill_diagonal_(0)
-    ngroups = -(-b // group)
-    group_of = torch.arange(b, device=Sb.device) // group
-    delta = torch.zeros(Sb.shape, dtype=torch.float32, device=Sb.device)
-    settled = torch.zeros(Sb.shape[0], dtype=torch.long, device=Sb.device)  # groups already decided
-    active = torch.ones(Sb.shape[0], dtype=torch.bool, device=Sb.device)
-    while bool(active.any()):
-        field = field0 + (delta @ coupling).to(field0.dtype)  # |Σ| <= 2bp < 2^24: exact
-        new = decide(field, Sb, net, T, uniforms)
-        open_cols = group_of.unsqueeze(0) >= settled.unsqueeze(1)
-        flips = (new != Sb) & open_cols & active.unsqueeze(1)
-        per_group = flips.float().view(-1, b) @ _group_matrix(b, group, ngroups, Sb.device) > 0
-        has = per_group.any(1)
-        first = torch.where(has, per_group.float().argmax(1), torch.full_like(settled, ngroups))
-        accept = (group_of.unsqueeze(0) == first.unsqueeze(1)) & has.unsqueeze(1)
-        delta = torch.where(accept, (new - Sb).float(), delta)
-        settled = first + 1
-        active = has
+        return (decide(field0, Sb, net, threshold) - Sb).to(torch.int8)
+    # float32 holds every partial sum exactly unless fields approach 2^24; else use float64
+    wide = int(field0.abs().max()) + 2 * b * net.p >= 2**24
+    real = torch.float64 if wide else torch.float32
+    xb = net.patterns[:, cols].to(real)
+    position = torch.arange(b, device=Sb.device)
+    earlier = (position // group).unsqueeze(1) < (position // group).unsqueeze(0)  # group(i) < group(j)
+    coupling = torch.where(earlier, xb.t() @ xb, 0.0)  # C_ij = Σ_μ ξ_i ξ_j from earlier groups only
+    reach = 2 * coupling.abs()
+    field = field0.to(real)
+    delta = torch.zeros((B, b), dtype=real, device=Sb.device)
+    settled = torch.zeros(B, dtype=torch.long, device=Sb.device)  # positions already decided
+    rows = torch.arange(B, device=Sb.device)
+    with _few_threads():
+        while rows.numel():
+            S_act, start = Sb[rows], settled[rows].unsqueeze(1)
+            th_act = threshold[rows] if threshold is not None else None
+            new = decide(field[rows], S_act, net, th_act)
+            open_ = position.unsqueeze(0) >= start
+            bound = open_.to(real) @ reach
+            margin = field[rows] + net.self_term * S_act.to(real)
+            if threshold is not None:
+                margin = margin - threshold[rows]
+            unsure = open_ & (margin.abs() <= bound) & (bound > 0)
+            has = unsure.any(1)
+            stop = torch.where(has, unsure.to(torch.int8).argmax(1), b)
+            step = torch.where(open_ & (position.unsqueeze(0) < stop.unsqueeze(1)),
+                               (new - S_act).to(real), 0.0)
+            field[rows] += step @ coupling
+            # the first unsure neuron now has all its inputs: decide it on its own
+            r, j = rows[has], stop[has]
+            if r.numel():
+                th_one = threshold[r, j].unsqueeze(1) if threshold is not None else None
+                one = decide(field[r, j].unsqueeze(1), Sb[r, j].unsqueeze(1), net, th_one)
+                change = (one.squeeze(1) - Sb[r, j]).to(real)
+                step[has.nonzero().squeeze(1), j] = change
+                field[r] += change.unsqueeze(1) * coupling[j]
+            delta[rows] += step
+            settled[rows] = stop + 1
+            rows = rows[stop < b - 1]
     return delta.to(torch.int8)
 
 
-_group_cache: dict = {}
+class _few_threads:
+    """Run many tiny tensor operations on one thread: thread start-up costs more than they do."""
 
+    def __enter__(self):
+        self.saved = torch.get_num_threads()
+        torch.set_num_threads(1)
 
-def _group_matrix(b, group, ngroups, device):
-    key = (b, group, str(device))
-    if key not in _group_cache:
-        g = torch.zeros(b, ngroups, device=device)
-        g[torch.arange(b), torch.arange(b) // group] = 1
-        _group_cache[key] = g
-    return _group_cache[key]
+    def __exit__(self, *exc):
+        torch.set_num_threads(self.saved)
 
 
 def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, record):
@@ -296,13 +327,13 @@ def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, recor
         if rows.numel() == 0:
             break
         order = torch.randperm(N, generator=generator, device=dev) if shuffle else None
-        uniforms = torch.rand(S.shape, generator=generator, device=dev) if T > 0 else None
+        threshold = glauber_thresholds(net, T, S.shape, generator) if T > 0 else None
         before = S.clone()
         for start in range(0, N, block):
             cols = order[start:start + block] if shuffle else slice(start, start + block)
             Sb = S[:, cols]
-            ub = uniforms[:, start:start + block] if uniforms is not None else None
-            delta = _walk_block(net, M, Sb, cols, group, T, ub)
+            tb = threshold[:, start:start + block] if threshold is not None else None
+            delta = _walk_block(net, M, Sb, cols, group, tb)
             if bool(delta.any()):
                 S[:, cols] = Sb + delta
                 xb = net.patterns[:, cols]

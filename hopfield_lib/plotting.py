@@ -1,1 +1,404 @@
 """Figures shared by the chapters (matplotlib). Each function returns the figure or axes it drew."""
+
+
+# --------------------------------------------------------------------------------------------
+# Figures of the chapters "The Ising model", "Hebbian storage" and "Energy".
+# Spins are drawn black for +1 (a firing neuron, an up spin, ink) and white for -1.
+
+def _numpy_of(x):
+    """A NumPy copy of a tensor (any device) or array-like."""
+    import numpy as np
+
+    if hasattr(x, "detach"):
+        x = x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def spin_image(ax, spins, shape=None, title=None, frame_color=None):
+    """Draw one ±1 configuration on ``ax`` (+1 black, -1 white), reshaped to ``shape`` if given."""
+    img = _numpy_of(spins).astype(float)
+    if shape is not None:
+        img = img.reshape(shape)
+    ax.imshow(img, cmap="Greys", vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title is not None:
+        ax.set_title(title, fontsize=9)
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color(frame_color or "0.6")
+        spine.set_linewidth(2.5 if frame_color else 0.8)
+    return ax
+
+
+def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=None, size=0.8,
+               title=None):
+    """A grid of ±1 images: ``rows`` is a list of (B, N) batches, one figure row per batch.
+
+    ``shape`` defaults to the digit glyphs' (10, 9). ``frame_colors`` (same nesting as
+    ``rows``, entries may be None) outlines chosen cells, e.g. green for a correct recall.
+    """
+    import matplotlib.pyplot as plt
+
+    from .patterns import DIGIT_SHAPE
+
+    shape = DIGIT_SHAPE if shape is None else shape
+    rows = [_numpy_of(r).reshape(-1, shape[0] * shape[1]) for r in rows]
+    nrows, ncols = len(rows), max(len(r) for r in rows)
+    aspect = shape[0] / shape[1]
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + (0.9 if row_labels else 0.2),
+                                                    size * aspect * nrows + 0.4),
+                             squeeze=False)
+    for i, batch in enumerate(rows):
+        for j in range(ncols):
+            ax = axes[i, j]
+            if j >= len(batch):
+                ax.axis("off")
+                continue
+            color = frame_colors[i][j] if frame_colors is not None else None
+            spin_image(ax, batch[j], shape, frame_color=color)
+            if i == 0 and col_titles is not None:
+                ax.set_title(col_titles[j], fontsize=9)
+        if row_labels is not None:
+            axes[i, 0].set_ylabel(row_labels[i], rotation=0, ha="right", va="center", fontsize=9)
+    if title:
+        fig.set_figheight(fig.get_figheight() + 0.35)
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout(pad=0.3, w_pad=0.3, h_pad=0.3)
+    return fig
+
+
+def recall_figure(probes, finals, patterns, targets, shape=None, labels=None, size=0.8, title=None):
+    """Probe, result and target glyphs side by side (columns = probes); results framed green
+    when they equal their target exactly, red otherwise. Returns the figure."""
+    import torch
+
+    finals_t = torch.as_tensor(finals)
+    pats = torch.as_tensor(patterns)[torch.as_tensor(targets).long().cpu()].to(finals_t.device)
+    ok = (finals_t == pats).all(1).tolist()
+    colors = [[None] * len(ok), ["tab:green" if o else "tab:red" for o in ok], [None] * len(ok)]
+    return glyph_grid([probes, finals, pats], shape=shape, row_labels=["probe", "result", "target"],
+                      col_titles=labels, frame_colors=colors, size=size, title=title)
+
+
+def signed_maps(values, shape=None, titles=None, label="value", size=1.1, vmax=None, mark_negative=True):
+    """Images of real values (B, N), one per row of ``values``, on a red-white-blue scale
+    centred on 0 (negative red), with one shared colour bar; negative cells are also marked
+    with a black cross when ``mark_negative``. Returns the figure."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .patterns import DIGIT_SHAPE
+
+    shape = DIGIT_SHAPE if shape is None else shape
+    v = _numpy_of(values).astype(float).reshape(-1, *shape)
+    vmax = float(np.abs(v).max()) if vmax is None else vmax
+    fig, axes = plt.subplots(1, len(v), figsize=(size * len(v) + 1.0, size * shape[0] / shape[1] + 0.4),
+                             squeeze=False)
+    for k, ax in enumerate(axes[0]):
+        im = ax.imshow(v[k], cmap="RdBu", vmin=-vmax, vmax=vmax, interpolation="nearest")
+        if mark_negative:
+            rows, cols = np.nonzero(v[k] < 0)
+            ax.scatter(cols, rows, marker="x", color="black", s=14, linewidths=0.9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if titles is not None:
+            ax.set_title(titles[k], fontsize=9)
+    fig.colorbar(im, ax=list(axes[0]), fraction=0.025, pad=0.02, label=label)
+    return fig
+
+
+def overlap_matrix(patterns, labels=None, ax=None, title=None):
+    """Heat map of the pattern-pattern overlaps ξ^μ·ξ^ν / N with the values written in."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    x = _numpy_of(patterns).astype(float)
+    m = x @ x.T / x.shape[1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(0.42 * len(m) + 1.6, 0.42 * len(m) + 0.9))
+    im = ax.imshow(m, cmap="RdBu_r", vmin=-1, vmax=1)
+    labels = list(range(len(m))) if labels is None else labels
+    ax.set_xticks(range(len(m)), labels)
+    ax.set_yticks(range(len(m)), labels)
+    ax.set_xlabel("pattern ν")
+    ax.set_ylabel("pattern μ")
+    for i in range(len(m)):
+        for j in range(len(m)):
+            ax.text(j, i, f"{m[i, j]:.2f}".replace("0.", "."), ha="center", va="center", fontsize=7,
+                    color="white" if abs(m[i, j]) > 0.6 else "black")
+    ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="overlap")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def frustrated_triangle(J=-1.0):
+    """All 8 states of three spins coupled pairwise by J (H = -J Σ_pairs s_i s_j), energy in the title.
+
+    Satisfied bonds (J s_i s_j > 0) are solid green, frustrated ones dashed red. Returns the figure.
+    """
+    import itertools
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, 0.87]])
+    states = list(itertools.product((1, -1), repeat=3))
+    energies = [-J * (s[0] * s[1] + s[1] * s[2] + s[0] * s[2]) for s in states]
+    emin = min(energies)
+    fig, axes = plt.subplots(1, 8, figsize=(10.5, 1.9))
+    for ax, s, e in zip(axes, states, energies):
+        for a, b in ((0, 1), (1, 2), (0, 2)):
+            good = J * s[a] * s[b] > 0
+            ax.plot(*corners[[a, b]].T, color="tab:green" if good else "tab:red",
+                    ls="-" if good else "--", lw=2.5, zorder=1)
+        for c, si in zip(corners, s):
+            ax.scatter(*c, s=330, color="black" if si > 0 else "white", edgecolor="black", zorder=2)
+            ax.annotate("↑" if si > 0 else "↓", c, ha="center", va="center", zorder=3,
+                        color="white" if si > 0 else "black", fontsize=11, fontweight="bold")
+        ax.set_title(f"E = {e:+g}" + (" (min)" if e == emin else ""), fontsize=9,
+                     fontweight="bold" if e == emin else "normal")
+        ax.set_xlim(-0.25, 1.25)
+        ax.set_ylim(-0.25, 1.12)
+        ax.set_aspect("equal")
+        ax.axis("off")
+    fig.tight_layout(pad=0.2)
+    return fig
+
+
+def ising_run_figure(result, axes=None):
+    """Final lattice of an ``hl.ising.simulate`` result beside its magnetization per sweep."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .ising import T_C, onsager_magnetization
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(8.2, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
+    T = result.temperature
+    L = result.spins.shape[0]
+    spin_image(axes[0], result.spins, title=f"L = {L}, T = {T:.2f} after {len(result.magnetization)} sweeps")
+    m = _numpy_of(result.magnetization)
+    axes[1].plot(np.arange(1, len(m) + 1), m, lw=1, label="simulation m(t)")
+    m_exact = onsager_magnetization(T)
+    for sign in (1, -1):
+        axes[1].axhline(sign * m_exact, color="k", ls="--", lw=1,
+                        label="Onsager–Yang ±m(T)" if sign == 1 else None)
+    axes[1].set_ylim(-1.05, 1.05)
+    axes[1].set_xlabel("sweep (one update of every spin)")
+    axes[1].set_ylabel("magnetization per spin m")
+    axes[1].set_title(f"T/T_c = {T / T_C:.2f}", fontsize=9)
+    axes[1].legend(fontsize=8, loc="center right", framealpha=0.9)
+    axes[0].figure.tight_layout()
+    return axes
+
+
+def magnetization_curve(temperatures, curves, ax=None):
+    """|m| against T for several lattice sizes beside the exact infinite-lattice curve.
+
+    ``curves`` maps L to (mean |m|, standard error) arrays over ``temperatures``.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .ising import T_C, onsager_magnetization
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.2, 3.8))
+    t = np.asarray(temperatures, dtype=float)
+    fine = np.linspace(min(t.min(), 0.8), t.max(), 600)
+    ax.plot(fine, onsager_magnetization(fine), color="k", lw=1.6, label="Onsager–Yang, L = ∞")
+    markers = "osd^v<>"
+    for i, (L, (mean, err)) in enumerate(sorted(curves.items())):
+        ax.errorbar(t, mean, yerr=err, marker=markers[i % len(markers)], ms=4, lw=1, capsize=2,
+                    label=f"simulation, L = {L}")
+    ax.axvline(T_C, color="0.5", ls=":", lw=1)
+    ax.text(T_C + 0.03, 1.02, "$T_c$", color="0.35", fontsize=9, va="bottom")
+    ax.set_xlabel("temperature T  (units of J/k_B)")
+    ax.set_ylabel("mean |magnetization| per spin")
+    ax.set_ylim(0, 1.1)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180, size=2.0):
+    """A matplotlib animation of ±1 frames (F, N); with ``energies`` (F,) a second panel traces E.
+
+    Show it in a notebook with ``IPython.display.HTML(anim.to_jshtml())``: the frames are
+    embedded in the page, so the animation also plays on a static site.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib import animation
+
+    from .patterns import DIGIT_SHAPE
+
+    shape = DIGIT_SHAPE if shape is None else shape
+    data = _numpy_of(frames).astype(float).reshape(-1, *shape)
+    if energies is None:
+        fig, ax_img = plt.subplots(figsize=(size, size * shape[0] / shape[1]))
+        ax_e = None
+    else:
+        fig, (ax_img, ax_e) = plt.subplots(1, 2, figsize=(2.3 * size, size * 1.05),
+                                           gridspec_kw={"width_ratios": [1, 1.4]})
+    img = ax_img.imshow(data[0], cmap="Greys", vmin=-1, vmax=1, interpolation="nearest")
+    ax_img.set_xticks([])
+    ax_img.set_yticks([])
+    title = ax_img.set_title("" if titles is None else titles[0], fontsize=8)
+    if ax_e is not None:
+        e = _numpy_of(energies).astype(float)
+        ax_e.plot(np.arange(len(e)), e, color="0.75", lw=1)
+        (dot,) = ax_e.plot([0], [e[0]], "o", color="tab:red", ms=5)
+        ax_e.set_xlabel("frame", fontsize=8)
+        ax_e.set_ylabel("energy E", fontsize=8)
+        ax_e.tick_params(labelsize=7)
+    fig.tight_layout(pad=0.4)
+
+    def update(i):
+        img.set_data(data[i])
+        if titles is not None:
+            title.set_text(titles[i])
+        if ax_e is not None:
+            dot.set_data([i], [e[i]])
+            return img, title, dot
+        return img, title
+
+    anim = animation.FuncAnimation(fig, update, frames=len(data), interval=interval, blit=False)
+    plt.close(fig)
+    return anim
+
+
+# --------------------------------------------------------------------------------------------
+# Figures of the chapters "Capacity" and "GPU timing".
+
+def overlap_distributions(samples, ax=None, bins=81, theory=None, theory_label=None, log=True,
+                          xlim=(-0.05, 1.02)):
+    """P(m_f): a step histogram of final overlaps per entry of ``samples`` (label -> values).
+
+    Bins cover [-1, 1] (:func:`hopfield_lib.overlap_histogram`); the y axis is the fraction
+    of probes per bin, on a log scale by default so that small weights stay visible.
+    ``theory`` draws a vertical line at that overlap (e.g. the AGS retrieval overlap).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .observables import overlap_histogram
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 3.4))
+    width = 2.0 / bins
+    for label, values in samples.items():
+        centres, prob = overlap_histogram(_numpy_of(values), bins=bins)
+        edges = np.append(centres - width / 2, centres[-1] + width / 2)
+        ax.stairs(prob, edges, lw=1.6, label=label)
+    if theory is not None:
+        ax.axvline(theory, color="k", ls="--", lw=1, label=theory_label)
+    if log:
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.5 / max(len(_numpy_of(v)) for v in samples.values()))
+    ax.set_xlim(*xlim)
+    ax.set_xlabel("final overlap $m_f$ with the target pattern")
+    ax.set_ylabel(f"$P(m_f)$, fraction per bin of {width:.3g}")
+    ax.legend(fontsize=8, loc="upper left")
+    return ax
+
+
+def converged_fraction_curves(curves, ax=None):
+    """Fraction of probes sitting on a fixed point against the step t, one line per label.
+
+    ``curves`` maps a label to the output of :func:`hopfield_lib.converged_fraction`.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 3.4))
+    for label, frac in curves.items():
+        f = _numpy_of(frac)
+        ax.plot(np.arange(len(f)), f, lw=1.6, label=label)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("synchronous step t")
+    ax.set_ylabel("fraction of probes on a fixed point")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, cmap="viridis", colorbar=True):
+    """m(t) of every probe as an image: steps on x, probes sorted by final overlap on y.
+
+    ``overlaps`` is ``Result.overlaps`` (steps + 1, B) from ``hl.run(..., record=True)``.
+    Returns the image (for a shared colour bar).
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.2, 3.4))
+    m = _numpy_of(overlaps).astype(float)
+    order = np.argsort(m[-1], kind="stable")
+    im = ax.imshow(m[:, order].T, aspect="auto", origin="lower", cmap=cmap, vmin=vmin, vmax=vmax,
+                   interpolation="nearest", extent=(-0.5, m.shape[0] - 0.5, -0.5, m.shape[1] - 0.5))
+    ax.set_xlabel("synchronous step t")
+    ax.set_ylabel("probe (sorted by final overlap)")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label="overlap m(t)", fraction=0.05, pad=0.03)
+    return im
+
+
+def recall_curves(alphas, curves, ax=None, alpha_c=None, half=True):
+    """Fraction of successful recalls against the load α with error bars, one series per label.
+
+    ``curves`` maps a label to (fractions, standard errors) over ``alphas``; ``alpha_c`` adds a
+    vertical line (the theory's critical load), ``half`` a horizontal line at one half.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.6, 3.6))
+    a = np.asarray(alphas, dtype=float)
+    markers = "osd^v<>"
+    for i, (label, (frac, err)) in enumerate(curves.items()):
+        ax.errorbar(a, _numpy_of(frac), yerr=_numpy_of(err), marker=markers[i % len(markers)], ms=4,
+                    lw=1.2, capsize=2, label=label)
+    if alpha_c is not None:
+        ax.axvline(alpha_c, color="k", ls="--", lw=1, label=f"AGS $\\alpha_c$ = {alpha_c:.3f}")
+    if half:
+        ax.axhline(0.5, color="0.6", ls=":", lw=1)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("load α = p/N")
+    ax.set_ylabel("fraction of successful recalls")
+    ax.legend(fontsize=8, loc="lower left")
+    return ax
+
+
+def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n"):
+    """Seconds against size on log-log axes, one series per label: (sizes, seconds).
+
+    Each series gets a dashed line t = c·n^power with c fitted (in log space) to its
+    ``fit_last`` largest sizes, where fixed overheads matter least. Returns {label: c}.
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5.6, 3.8))
+    prefactors = {}
+    markers = "osd^v<>"
+    for i, (label, (sizes, seconds)) in enumerate(series.items()):
+        n = np.asarray(sizes, dtype=float)
+        t = np.asarray(seconds, dtype=float)
+        (line,) = ax.plot(n, t, marker=markers[i % len(markers)], ls="-", lw=1.2, label=label)
+        tail = slice(max(0, len(n) - fit_last), len(n))
+        c = float(np.exp(np.mean(np.log(t[tail]) - power * np.log(n[tail]))))
+        prefactors[label] = c
+        fine = np.geomspace(n.min(), n.max(), 50)
+        ax.plot(fine, c * fine**power, ls="--", lw=1, color=line.get_color(), alpha=0.7)
+    ax.plot([], [], ls="--", color="0.4", lw=1, label=f"fits ∝ $n^{power}$")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("wall-clock time (s)")
+    ax.legend(fontsize=8)
+    return prefactors

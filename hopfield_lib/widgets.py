@@ -1,1 +1,178 @@
 """ipywidgets explorers for Colab and Jupyter. ipywidgets is imported inside each function."""
+
+
+# --------------------------------------------------------------------------------------------
+# Explorers of the chapters "The Ising model", "Hebbian storage" and "Energy". Each returns a
+# widget box whose output area is drawn once when it is created, so an executed notebook (and
+# the static site built from it) shows the default state.
+
+def _explorer_box(draw, controls, rows):
+    """Wire ``controls`` (name -> widget) to ``draw(**values)`` and lay them out in ``rows``."""
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+
+    def render(**values):
+        draw(**values)
+        plt.show()
+
+    out = W.interactive_output(render, controls)
+    return W.VBox([W.HBox([controls[name] for name in row]) for row in rows] + [out])
+
+
+def ising_explorer(L=64, T=2.0, sweeps=300, init="random", seed=0, device=None):
+    """Run ``hl.ising.simulate`` at a chosen temperature, size, start and length; show the
+    final lattice and the magnetization per sweep (:func:`plotting.ising_run_figure`)."""
+    import ipywidgets as W
+
+    from . import ising, plotting
+    from .device import get_device, make_generator
+
+    dev = get_device(device)
+    style = {"description_width": "initial"}
+    controls = {
+        "T": W.FloatSlider(value=T, min=0.5, max=4.0, step=0.05, description="temperature T",
+                           continuous_update=False, style=style),
+        "L": W.Dropdown(options=[32, 64, 128, 256], value=L, description="lattice side L", style=style),
+        "init": W.Dropdown(options=["random", "up"], value=init, description="start", style=style),
+        "sweeps": W.IntSlider(value=sweeps, min=50, max=2000, step=50, description="sweeps",
+                              continuous_update=False, style=style),
+        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+    }
+
+    def draw(T, L, init, sweeps, seed):
+        result = ising.simulate(L, T, sweeps, generator=make_generator(seed, dev), init=init)
+        plotting.ising_run_figure(result)
+
+    return _explorer_box(draw, controls, [["T", "L", "init"], ["sweeps", "seed"]])
+
+
+# --------------------------------------------------------------------------------------------
+# Explorers of the chapters "Capacity" and "GPU timing".
+
+def capacity_explorer(sizes=(250, 500, 1000), alpha=0.13, self_coupling=0.0, m0=0.9, N=None,
+                      max_steps=100, seed=0, device=None):
+    """P(m_f) after ``max_steps`` synchronous steps for a chosen load α, self-coupling λ,
+    initial overlap m0 and size N: all p = round(αN) patterns probed at once."""
+    import ipywidgets as W
+
+    from . import plotting, theory
+    from .device import get_device, make_generator
+    from .dynamics import run
+    from .network import Hopfield
+    from .patterns import corrupt, random_patterns
+
+    dev = get_device(device)
+    sizes = list(sizes)
+    style = {"description_width": "initial"}
+    slider = dict(continuous_update=False, style=style)
+    controls = {
+        "alpha": W.FloatSlider(value=alpha, min=0.02, max=0.40, step=0.01, description="load α",
+                               readout_format=".2f", **slider),
+        "self_coupling": W.FloatSlider(value=self_coupling, min=0.0, max=2.0, step=0.25,
+                                       description="self-coupling λ", **slider),
+        "m0": W.FloatSlider(value=m0, min=0.30, max=1.0, step=0.05, description="initial overlap m0",
+                            readout_format=".2f", **slider),
+        "N": W.Dropdown(options=sizes, value=sizes[-1] if N is None else N, description="neurons N",
+                        style=style),
+        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+    }
+
+    def draw(alpha, self_coupling, m0, N, seed):
+        gen = make_generator(seed, dev)
+        p = max(1, round(alpha * N))
+        patterns = random_patterns(p, N, generator=gen, device=dev)
+        net = Hopfield(patterns, self_coupling=self_coupling)
+        result = run(net, corrupt(patterns, m0, generator=gen), max_steps=max_steps)
+        m_f = result.final_overlaps
+        m_ags = theory.retrieval_overlap(net.alpha) if self_coupling == 0 else None
+        ax = plotting.overlap_distributions(
+            {f"N = {N}, p = {p}": m_f}, theory=m_ags or None,
+            theory_label=None if not m_ags else f"AGS m = {m_ags:.3f}")
+        ax.set_title(f"α = {net.alpha:.3f}, λ = {self_coupling:g}, m0 = {m0:.2f}: "
+                     f"{float((m_f > 0.9).double().mean()):.0%} with $m_f$ > 0.9, "
+                     f"{float(result.cycle2.double().mean()):.0%} in 2-cycles", fontsize=9)
+
+    return _explorer_box(draw, controls, [["alpha", "self_coupling"], ["m0", "N", "seed"]])
+
+
+def timing_explorer(timers, sizes, size=None, method=None):
+    """Time one method at one size each time a control changes, and keep a log of the results.
+
+    ``timers`` maps a method name to ``fn(N) -> seconds``; the log (a log-log plot of every
+    measurement made so far) lets a reader build a timing curve by hand.
+    """
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+
+    sizes = list(sizes)
+    names = list(timers)
+    style = {"description_width": "initial"}
+    controls = {
+        "N": W.Dropdown(options=sizes, value=sizes[0] if size is None else size,
+                        description="neurons N", style=style),
+        "method": W.ToggleButtons(options=names, value=names[0] if method is None else method,
+                                  description="method", style=style),
+    }
+    log = {name: {} for name in names}
+
+    def draw(N, method):
+        seconds = timers[method](N)
+        log[method][N] = seconds
+        fig, ax = plt.subplots(figsize=(5.4, 3.2))
+        for name, points in log.items():
+            if points:
+                n = sorted(points)
+                ax.plot(n, [points[k] for k in n], marker="o", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("neurons N")
+        ax.set_ylabel("wall-clock time (s)")
+        ax.set_title(f"{method}, N = {N}: {seconds:.3g} s", fontsize=9)
+        ax.legend(fontsize=8)
+
+    return _explorer_box(draw, controls, [["N"], ["method"]])
+
+
+def recall_explorer(stored=(0, 1, 4, 7), flipped=9, rule="async", seed=0, device=None):
+    """Store the ticked digit glyphs, flip ``flipped`` pixels of each, and show probe, result and
+    target for every stored digit (:func:`plotting.recall_figure`)."""
+    import ipywidgets as W
+    import torch
+
+    from . import plotting
+    from .device import get_device, make_generator
+    from .dynamics import run
+    from .network import Hopfield
+    from .patterns import corrupt, digits
+
+    dev = get_device(device)
+    glyphs = digits(dev)
+    N = glyphs.shape[1]
+    style = {"description_width": "initial"}
+    controls = {f"digit_{d}": W.Checkbox(value=d in stored, description=str(d), indent=False,
+                                         layout=W.Layout(width="44px")) for d in range(10)}
+    controls["flipped"] = W.IntSlider(value=flipped, min=0, max=N // 2, description="flipped pixels",
+                                      continuous_update=False, style=style)
+    controls["rule"] = W.Dropdown(options=["async", "sync"], value=rule, description="update",
+                                  style=style, layout=W.Layout(width="170px"))
+    controls["seed"] = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px"))
+
+    def draw(flipped, rule, seed, **ticks):
+        chosen = [d for d in range(10) if ticks[f"digit_{d}"]]
+        if not chosen:
+            print("Tick at least one digit to store.")
+            return
+        patterns = glyphs[chosen]
+        net = Hopfield(patterns)
+        gen = make_generator(seed, dev)
+        probes = corrupt(patterns, 1.0 - 2.0 * flipped / N, generator=gen)
+        result = run(net, probes, rule=rule, max_steps=50, generator=gen)
+        ok = int((result.final_overlaps == 1).sum())
+        cycles = int(result.cycle2.sum())
+        note = f", {cycles} in a 2-cycle" if cycles else ""
+        plotting.recall_figure(probes, result.state, patterns, torch.arange(len(chosen), device=dev),
+                               labels=[f"digit {d}" for d in chosen],
+                               title=f"{len(chosen)} stored, {flipped} pixels flipped, {rule}: "
+                                     f"{ok} of {len(chosen)} recalled exactly{note}")
+
+    return _explorer_box(draw, controls, [[f"digit_{d}" for d in range(10)], ["flipped", "rule", "seed"]])

@@ -32,15 +32,16 @@ def sequential_reference(xi, S0, lam, group, sweeps, T, seed):
     S = S0.double().clone()
     for _ in range(sweeps):
         order = torch.randperm(N, generator=g)
-        u = torch.rand(S.shape, generator=g, dtype=torch.float32) if T > 0 else None
+        u = torch.rand(S.shape, generator=g, dtype=torch.float64) if T > 0 else None
         for start in range(0, N, group):
             idx = order[start:start + group]
             nh = S @ NJ[:, idx]
             if T == 0:
                 new = torch.where(nh > 0, 1.0, torch.where(nh < 0, -1.0, S[:, idx]))
             else:
+                # Glauber: +1 with probability ½[1 + tanh(h/T)] = sigmoid(2h/T)
                 p_up = torch.sigmoid(2.0 * (nh / N) / T)
-                new = torch.where(u[:, start:start + group].double() < p_up, 1.0, -1.0).double()
+                new = torch.where(u[:, start:start + group] < p_up, 1.0, -1.0).double()
             S[:, idx] = new
     return S.to(torch.int8)
 
