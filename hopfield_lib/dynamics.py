@@ -76,10 +76,25 @@ def decide(nh_offdiag, S, net: Hopfield, threshold=None):
         nh = nh_offdiag
     else:
         real = real_dtype(S.device)
-        nh = nh_offdiag.to(real) + net.self_term * S.to(real)
+        nh = nh_offdiag.to(real).add(S, alpha=net.self_term)
         if threshold is not None:
-            nh = nh - threshold
-    return torch.where(nh > 0, 1, torch.where(nh < 0, -1, S.to(torch.int64))).to(torch.int8)
+            nh = nh.sub_(threshold)  # nh is a fresh tensor here
+    plus, minus = _unit_spins(S.device)
+    new = torch.where(nh > 0, plus, minus)
+    tie = nh == 0
+    return torch.where(tie, S, new) if bool(tie.any()) else new
+
+
+_units: dict = {}
+
+
+def _unit_spins(device):
+    """0-dimensional int8 tensors +1 and -1 on ``device`` (keep ``torch.where`` in int8)."""
+    key = str(device)
+    if key not in _units:
+        _units[key] = (torch.ones((), dtype=torch.int8, device=device),
+                       -torch.ones((), dtype=torch.int8, device=device))
+    return _units[key]
 
 
 def glauber_thresholds(net: Hopfield, T: float, shape, generator):
@@ -91,10 +106,11 @@ def glauber_thresholds(net: Hopfield, T: float, shape, generator):
     return (net.N * T / 2) * (torch.log(u) - torch.log1p(-u))
 
 
-def update_overlaps(net: Hopfield, M, S_old, S_new):
-    """Overlaps of ``S_new`` given those of ``S_old``: exact, by rows when few spins changed."""
-    changed = S_new != S_old
-    count = int(changed.sum())
+def update_overlaps(net: Hopfield, M, S_new, changed, count):
+    """Overlaps of ``S_new`` given M of the previous state, which differs where ``changed``.
+
+    Exact; when few spins (``count``) changed, only their rows of ξᵀ are added.
+    """
     if count == 0:
         return M
     if count > SPARSE_UPDATE_FRACTION * changed.numel():
@@ -211,17 +227,24 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     conv = torch.full((B,), -1, dtype=torch.long, device=dev)
     rec = _Recorder(net, B, max_steps, targets, record)
     rows = torch.arange(B, device=dev)  # original index of each active probe
-    S, prev = S0.clone(), None
+    S, prev, prev_flips = S0.clone(), None, None
     M = net.overlaps_int(S)
     rec.store(0, rows, M)
     for t in range(max_steps):
         if rows.numel() == 0:
             break
         new = decide(net.offdiag_field_int(M, S), S, net)
-        M_new = update_overlaps(net, M, S, new)
+        changed = new != S
+        flips = changed.sum(1)
+        M_new = update_overlaps(net, M, new, changed, int(flips.sum()))
         rec.store(t + 1, rows, M_new)
-        same = (new == S).all(1)
-        back = (new == prev).all(1) & ~same if prev is not None else torch.zeros_like(same)
+        same = flips == 0
+        # a 2-cycle flips the same spins back: only rows with as many flips as last step can be one
+        back = torch.zeros_like(same)
+        if prev is not None:
+            maybe = (flips == prev_flips) & ~same
+            if bool(maybe.any()):
+                back[maybe] = (new[maybe] == prev[maybe]).all(1)
         done = same | back
         if bool(done.any()):
             idx = rows[done]
@@ -233,9 +256,9 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
             final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
             rec.retire(t + 1, idx)
             keep = ~done
-            rows, S, prev, M = rows[keep], new[keep], S[keep], M_new[keep]
+            rows, S, prev, M, prev_flips = rows[keep], new[keep], S[keep], M_new[keep], flips[keep]
         else:
-            S, prev, M = new, S, M_new
+            S, prev, M, prev_flips = new, S, M_new, flips
     if rows.numel():
         final[rows] = S
     m, e = rec.finish()

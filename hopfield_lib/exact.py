@@ -101,16 +101,17 @@ def digits_needed(bound: int) -> int:
 def wide_matmul(x: torch.Tensor, b: torch.Tensor, bound: int, mode: str, b_float=None) -> torch.Tensor:
     """Exact ``x @ b`` for an integer matrix x with |x| <= bound and a ±1 int8 matrix b.
 
-    Returns int64 when the result could pass int32, else int32. In float32 mode a
-    single product is used when every row of x certifies |row| · 1 < 2**24;
-    otherwise x is split into base-256 digits, one exact product each.
+    The result holds exact integers: float32 when float32 mode can certify it with
+    a single product (every row of x has Σ|x| < 2**24, which bounds every partial
+    sum), else int32, or int64 when it could pass int32. Otherwise x is split into
+    base-256 digits, one exact product each.
     """
     k = x.shape[1]
     out_dtype = torch.int64 if bound * k >= 2**31 else torch.int32
     if mode == "float32":
         bf = b.float() if b_float is None else b_float
         if int(x.abs().sum(dim=1).max()) < FLOAT32_EXACT:
-            return (x.float() @ bf).to(out_dtype)
+            return x.float() @ bf
     digits = digits_needed(bound)
     rest = x.to(torch.int64) if out_dtype == torch.int64 else x.to(torch.int32)
     total = None

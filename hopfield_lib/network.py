@@ -81,7 +81,10 @@ class Hopfield:
         return (S.float() @ self._float.t()).to(torch.int32)
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
-        """N·h minus the self term, ``M ξ - p S``, exactly (int32/int64), for columns ``cols``.
+        """N·h minus the self term, ``M ξ - p S``, for columns ``cols``.
+
+        The values are exact integers, held as float32 where that is exact, else as
+        int32/int64.
 
         ``M`` (B, p) are the overlaps of ``S`` (B, N); with ``cols`` (a slice or index
         tensor) only those neurons' fields are computed and ``S`` holds just those columns.
@@ -93,7 +96,7 @@ class Hopfield:
         for start in range(0, M.shape[0], rows):
             Mc = M[start:start + rows]
             prod = exact.wide_matmul(Mc, xi, self.N, self.mode, b_float=xf)
-            parts.append(prod - self.p * S[start:start + rows].to(prod.dtype))
+            parts.append(prod.add_(S[start:start + rows], alpha=-self.p))
         return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
@@ -107,7 +110,7 @@ class Hopfield:
         S = self.check_states(S)
         M = self.overlaps_int(S)
         real = real_dtype(self.device)
-        nh = self.offdiag_field_int(M, S).to(real) + self.self_term * S.to(real)
+        nh = self.offdiag_field_int(M, S).to(real) + self.self_term * S.to(real)  # exact: |N h| < 2^53
         return nh / self.N
 
     def energy(self, S) -> torch.Tensor:

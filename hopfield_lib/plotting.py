@@ -402,3 +402,30 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n"):
     ax.set_ylabel("wall-clock time (s)")
     ax.legend(fontsize=8)
     return prefactors
+
+
+def energy_overlap_traces(result, N, axes=None, title=None, max_lines=40):
+    """Energy per neuron and overlap with the target after every step of a recorded ``hl.run``
+    result (``record=True``), one thin line per probe (at most ``max_lines``). Returns the axes."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if result.energies is None:
+        raise ValueError("result has no recorded energies: run hl.run(..., record=True)")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(9.0, 3.2))
+    e = _numpy_of(result.energies)[:, :max_lines] / N
+    m = _numpy_of(result.overlaps)[:, :max_lines]
+    t = np.arange(e.shape[0])
+    unit = "sweep" if result.rule != "sync" else "synchronous step"
+    axes[0].plot(t, e, lw=0.8, alpha=0.7)
+    axes[0].set_xlabel(unit)
+    axes[0].set_ylabel("energy per neuron E/N")
+    axes[1].plot(t, m, lw=0.8, alpha=0.7)
+    axes[1].set_xlabel(unit)
+    axes[1].set_ylabel("overlap m with the target")
+    axes[1].set_ylim(-0.05, 1.05)
+    if title:
+        axes[0].figure.suptitle(title, fontsize=10)
+    axes[0].figure.tight_layout()
+    return axes

@@ -176,3 +176,49 @@ def recall_explorer(stored=(0, 1, 4, 7), flipped=9, rule="async", seed=0, device
                                      f"{ok} of {len(chosen)} recalled exactly{note}")
 
     return _explorer_box(draw, controls, [[f"digit_{d}" for d in range(10)], ["flipped", "rule", "seed"]])
+
+
+def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, seed=0, device=None):
+    """Run ``probes`` noisy probes of random patterns at loading ``alpha`` and temperature ``T``
+    with the chosen update rule; plot energy and overlap per step
+    (:func:`plotting.energy_overlap_traces`), counting energy rises and 2-cycles."""
+    import ipywidgets as W
+    import torch
+
+    from . import plotting
+    from .device import get_device, make_generator
+    from .dynamics import run
+    from .network import Hopfield
+    from .patterns import corrupt, random_patterns
+
+    dev = get_device(device)
+    style = {"description_width": "initial"}
+    controls = {
+        "T": W.FloatSlider(value=T, min=0.0, max=1.5, step=0.05, description="temperature T",
+                           continuous_update=False, style=style),
+        "alpha": W.FloatSlider(value=alpha, min=0.01, max=0.3, step=0.01, description="loading α",
+                               continuous_update=False, style=style),
+        "rule": W.Dropdown(options=["async", "sync"], value=rule, description="update", style=style,
+                           layout=W.Layout(width="170px")),
+        "m0": W.FloatSlider(value=m0, min=0.1, max=1.0, step=0.05, description="initial overlap m0",
+                            continuous_update=False, style=style),
+        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+    }
+
+    def draw(T, alpha, rule, m0, seed):
+        gen = make_generator(seed, dev)
+        p = max(1, int(alpha * N)) | 1  # odd p with even N: no zero fields
+        patterns = random_patterns(p, N, generator=gen)
+        net = Hopfield(patterns)
+        B = min(probes, p)
+        start = corrupt(patterns[:B], m0, generator=gen)
+        result = run(net, start, rule=rule, temperature=T, max_steps=20, generator=gen,
+                     targets=torch.arange(B, device=dev), record=True)
+        rises = int((torch.diff(result.energies, dim=0) > 1e-9).any(0).sum())
+        cycles = int(result.cycle2.sum()) if T == 0 else 0
+        extra = f", {cycles} in 2-cycles" if T == 0 else ""
+        plotting.energy_overlap_traces(
+            result, N, title=f"N = {N}, p = {p} (α = {p / N:.3f}), T = {T:g}, {rule}: "
+                             f"energy rose for {rises} of {B} probes{extra}")
+
+    return _explorer_box(draw, controls, [["T", "alpha"], ["rule", "m0", "seed"]])
