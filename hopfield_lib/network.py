@@ -47,8 +47,11 @@ class Hopfield:
         extra = 5 * self.p * self.N if self.mode == "float32" else 2 * self.p * self.N
         check_fits(extra, self.device, f"a network of p={self.p} patterns of N={self.N} neurons")
         self.patterns = patterns.to(torch.int8).contiguous()
-        self.patterns_T = self.patterns.t().contiguous()  # (N, p), rows gathered per neuron
-        self._float = self.patterns.float() if self.mode == "float32" else None
+        if self.mode == "int8":  # the layout torch._int_mm wants for S ξᵀ
+            self.patterns_T = self.patterns.t().contiguous()
+            self.patterns_float = None
+        else:
+            self.patterns_float = self.patterns.float()
 
     @property
     def alpha(self) -> float:
@@ -78,7 +81,7 @@ class Hopfield:
         """M = S ξᵀ as exact int32, shape (B, p); M/N is the overlap with each pattern."""
         if self.mode == "int8":
             return exact.spin_matmul(S, self.patterns_T, "int8")
-        return (S.float() @ self._float.t()).to(torch.int32)
+        return (S.float() @ self.patterns_float.t()).to(torch.int32)
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for columns ``cols``.
@@ -90,7 +93,8 @@ class Hopfield:
         tensor) only those neurons' fields are computed and ``S`` holds just those columns.
         """
         xi = self.patterns if cols is None else self.patterns[:, cols]
-        xf = None if self._float is None else (self._float if cols is None else self._float[:, cols])
+        xf = self.patterns_float
+        xf = xf if xf is None or cols is None else xf[:, cols]
         rows = max(1, FIELD_CHUNK_ENTRIES // max(1, xi.shape[1]))
         parts = []
         for start in range(0, M.shape[0], rows):

@@ -429,3 +429,30 @@ def energy_overlap_traces(result, N, axes=None, title=None, max_lines=40):
         axes[0].figure.suptitle(title, fontsize=10)
     axes[0].figure.tight_layout()
     return axes
+
+
+_ANIMATION_ICONS = {
+    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x23EE;", "fa fa-step-backward": "&#x2039;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x203A;", "fa fa-fast-forward": "&#x23ED;", "fa fa-plus": "+",
+}
+
+
+def animation_html(anim, default_mode="once"):
+    """An animation as self-contained HTML for a notebook or a static, offline page.
+
+    ``anim.to_jshtml()`` embeds every frame, but its control buttons load an icon font from a
+    CDN; this version drops that link and labels the buttons with plain Unicode symbols.
+    Returns an ``IPython.display.HTML`` object (display it, or make it a cell's last line).
+    """
+    import re
+
+    from IPython.display import HTML
+
+    html = anim.to_jshtml(default_mode=default_mode)
+    html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
+    for cls, symbol in _ANIMATION_ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', symbol)
+    if re.search(r'(href|src)="https?://', html):
+        raise RuntimeError("animation HTML still refers to an external resource")
+    return HTML(html)
