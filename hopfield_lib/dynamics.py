@@ -98,6 +98,15 @@ def _unit_spins(device):
     return _units[key]
 
 
+def sync_update(net: Hopfield, M, S, threshold=None):
+    """All neurons of every probe at once, from overlaps M; computed in row chunks to bound memory."""
+    new = torch.empty_like(S)
+    for c in net.row_chunks(S.shape[0]):
+        th = None if threshold is None else threshold[c]
+        new[c] = decide(net.offdiag_field_int(M[c], S[c]), S[c], net, th)
+    return new
+
+
 def glauber_thresholds(net: Hopfield, T: float, shape, generator):
     """Random thresholds N θ = N (T/2) logit(u), u ~ U(0, 1), one per neuron update.
 
@@ -243,7 +252,7 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     for t in range(max_steps):
         if rows.numel() == 0:
             break
-        new = decide(net.offdiag_field_int(M, S), S, net)
+        new = sync_update(net, M, S)
         changed = new != S
         flips = changed.sum(1)
         M_new = update_overlaps(net, M, new, changed, flips)
@@ -287,6 +296,8 @@ def _walk_block(net, M, Sb, cols, group, threshold):
     all known. The accepted flips correct the later fields, and the next pass goes on.
     """
     B, b = Sb.shape
+    if group >= b and isinstance(cols, slice) and b == net.N:  # a synchronous step, in place order
+        return (sync_update(net, M, Sb, threshold) - Sb).to(torch.int8)
     field0 = net.offdiag_field_int(M, Sb, cols)
     if group >= b:
         return (decide(field0, Sb, net, threshold) - Sb).to(torch.int8)

@@ -23,7 +23,7 @@ from . import exact
 from ._checks import require_range, require_spins
 from .device import check_fits, real_dtype
 
-# Work on at most this many field entries (rows x N) at once, to bound memory.
+# Full-batch products work on at most this many entries (rows x N) at once, to bound memory.
 FIELD_CHUNK_ENTRIES = 2**25
 
 
@@ -77,11 +77,17 @@ class Hopfield:
         return S.to(torch.int8)
 
     # ------------------------------------------------------------ exact parts
+    def row_chunks(self, rows: int, width: int = None):
+        """Slices of at most FIELD_CHUNK_ENTRIES entries of ``width`` (default N) columns."""
+        step = max(1, FIELD_CHUNK_ENTRIES // max(1, width or self.N))
+        return [slice(start, start + step) for start in range(0, rows, step)]
+
     def overlaps_int(self, S: torch.Tensor) -> torch.Tensor:
         """M = S ξᵀ as exact int32, shape (B, p); M/N is the overlap with each pattern."""
         if self.mode == "int8":
             return exact.spin_matmul(S, self.patterns_T, "int8")
-        return (S.float() @ self.patterns_float.t()).to(torch.int32)
+        return torch.cat([(S[c].float() @ self.patterns_float.t()).to(torch.int32)
+                          for c in self.row_chunks(S.shape[0])])
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for columns ``cols``.
@@ -95,13 +101,7 @@ class Hopfield:
         xi = self.patterns if cols is None else self.patterns[:, cols]
         xf = self.patterns_float
         xf = xf if xf is None or cols is None else xf[:, cols]
-        rows = max(1, FIELD_CHUNK_ENTRIES // max(1, xi.shape[1]))
-        parts = []
-        for start in range(0, M.shape[0], rows):
-            Mc = M[start:start + rows]
-            prod = exact.wide_matmul(Mc, xi, self.N, self.mode, b_float=xf)
-            parts.append(prod.add_(S[start:start + rows], alpha=-self.p))
-        return parts[0] if len(parts) == 1 else torch.cat(parts)
+        return exact.wide_matmul(M, xi, self.N, self.mode, b_float=xf).add_(S, alpha=-self.p)
 
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
         """E = -(Σ_μ M_μ² - pN)/(2N) - λp/2 for overlaps M (B, p), float64."""
@@ -114,8 +114,8 @@ class Hopfield:
         S = self.check_states(S)
         M = self.overlaps_int(S)
         real = real_dtype(self.device)
-        nh = self.offdiag_field_int(M, S).to(real) + self.self_term * S.to(real)  # exact: |N h| < 2^53
-        return nh / self.N
+        nh = torch.cat([self.offdiag_field_int(M[c], S[c]).to(real) for c in self.row_chunks(len(S))])
+        return (nh + self.self_term * S.to(real)) / self.N  # exact up to the division: |N h| < 2^53
 
     def energy(self, S) -> torch.Tensor:
         """Energies E = -½ Σ_ij J_ij S_i S_j of a (B, N) batch, float64 (float32 on MPS)."""

@@ -245,13 +245,16 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
     img = ax_img.imshow(data[0], cmap="Greys", vmin=-1, vmax=1, interpolation="nearest")
     ax_img.set_xticks([])
     ax_img.set_yticks([])
-    title = ax_img.set_title("" if titles is None else titles[0], fontsize=8)
+    title = fig.suptitle("" if titles is None else titles[0], fontsize=9)
     if ax_e is not None:
+        from matplotlib.ticker import MaxNLocator
+
         e = _numpy_of(energies).astype(float)
         ax_e.plot(np.arange(len(e)), e, color="0.75", lw=1)
         (dot,) = ax_e.plot([0], [e[0]], "o", color="tab:red", ms=5)
         ax_e.set_xlabel("frame", fontsize=8)
         ax_e.set_ylabel("energy E", fontsize=8)
+        ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_e.tick_params(labelsize=7)
     fig.tight_layout(pad=0.4)
 
@@ -324,20 +327,28 @@ def converged_fraction_curves(curves, ax=None):
     return ax
 
 
-def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, cmap="viridis", colorbar=True):
+def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cmap="viridis",
+                         colorbar=True):
     """m(t) of every probe as an image: steps on x, probes sorted by final overlap on y.
 
     ``overlaps`` is ``Result.overlaps`` (steps + 1, B) from ``hl.run(..., record=True)``.
+    ``vcenter`` gives half of the colour scale to [vcenter, vmax], so that the climb from a
+    probe's start to the retrieval state stays visible (None for a linear scale).
     Returns the image (for a shared colour bar).
     """
     import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.colors import Normalize, TwoSlopeNorm
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.4))
     m = _numpy_of(overlaps).astype(float)
     order = np.argsort(m[-1], kind="stable")
-    im = ax.imshow(m[:, order].T, aspect="auto", origin="lower", cmap=cmap, vmin=vmin, vmax=vmax,
+    if vcenter is not None and vmin < vcenter < vmax:
+        norm = TwoSlopeNorm(vcenter=vcenter, vmin=vmin, vmax=vmax)
+    else:
+        norm = Normalize(vmin=vmin, vmax=vmax)
+    im = ax.imshow(m[:, order].T, aspect="auto", origin="lower", cmap=cmap, norm=norm,
                    interpolation="nearest", extent=(-0.5, m.shape[0] - 0.5, -0.5, m.shape[1] - 0.5))
     ax.set_xlabel("synchronous step t")
     ax.set_ylabel("probe (sorted by final overlap)")
