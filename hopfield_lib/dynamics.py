@@ -35,7 +35,8 @@ from .device import check_fits, real_dtype
 from .network import Hopfield
 
 RULES = ("sync", "async", "hybrid")
-BLOCK = 64  # neurons per block in a sweep (several groups of kN when kN is small)
+BLOCK = 128  # neurons per block in a sweep (several groups of kN when kN is small)
+REFINE_ROUNDS = 3  # passes over a block's certainty bounds before accepting
 SPARSE_UPDATE_FRACTION = 1 / 32  # below this fraction of flipped spins, update M sparsely
 
 
@@ -289,11 +290,12 @@ def _walk_block(net, M, Sb, cols, group, threshold):
 
     The fields of the whole block come from M at once. A pass then computes every
     open neuron's decision from the flips accepted so far, together with a bound on
-    how far the not-yet-accepted earlier neurons could still move its field
-    (Σ 2|C_ij| over them, C the block's coupling matrix). Decisions farther from
-    their threshold than that bound are final; each pass accepts, per probe, every
-    decision up to and including the first one that was not, whose inputs are then
-    all known. The accepted flips correct the later fields, and the next pass goes on.
+    how far the undecided earlier neurons could still move its field (Σ 2|C_ij| over
+    them, C the block's coupling matrix). Decisions farther from their threshold than
+    that bound are final; their flips are then added to the later fields exactly and
+    the bounds shrink, for a few rounds. Each pass accepts, per probe, every decision
+    up to and including the first one that was not final, whose inputs are then all
+    known. The accepted flips correct the later fields, and the next pass goes on.
     """
     B, b = Sb.shape
     if group >= b and isinstance(cols, slice) and b == net.N:  # a synchronous step, in place order
@@ -317,26 +319,35 @@ def _walk_block(net, M, Sb, cols, group, threshold):
         while rows.numel():
             S_act, start = Sb[rows], settled[rows].unsqueeze(1)
             th_act = threshold[rows] if threshold is not None else None
-            new = decide(field[rows], S_act, net, th_act)
             open_ = position.unsqueeze(0) >= start
-            bound = open_.to(real) @ reach
-            margin = field[rows] + net.self_term * S_act.to(real)
-            if threshold is not None:
-                margin = margin - threshold[rows]
-            unsure = open_ & (margin.abs() <= bound) & (bound > 0)
+            known = ~open_
+            change = torch.zeros((rows.numel(), b), dtype=real, device=Sb.device)
+            for _ in range(REFINE_ROUNDS):
+                # fields with every known earlier flip included; bound from the unknown ones
+                f = field[rows] + change @ coupling
+                bound = (~known).to(real) @ reach
+                margin = f + net.self_term * S_act.to(real)
+                if th_act is not None:
+                    margin = margin - th_act
+                sure = open_ & ~known & ((margin.abs() > bound) | (bound == 0))
+                if not bool(sure.any()):
+                    break
+                new = decide(f, S_act, net, th_act)
+                change = torch.where(sure, (new - S_act).to(real), change)
+                known = known | sure
+            unsure = ~known
             has = unsure.any(1)
             stop = torch.where(has, unsure.to(torch.int8).argmax(1), b)
-            step = torch.where(open_ & (position.unsqueeze(0) < stop.unsqueeze(1)),
-                               (new - S_act).to(real), 0.0)
+            step = torch.where(position.unsqueeze(0) < stop.unsqueeze(1), change, 0.0)
             field[rows] += step @ coupling
             # the first unsure neuron now has all its inputs: decide it on its own
             r, j = rows[has], stop[has]
             if r.numel():
                 th_one = threshold[r, j].unsqueeze(1) if threshold is not None else None
                 one = decide(field[r, j].unsqueeze(1), Sb[r, j].unsqueeze(1), net, th_one)
-                change = (one.squeeze(1) - Sb[r, j]).to(real)
-                step[has.nonzero().squeeze(1), j] = change
-                field[r] += change.unsqueeze(1) * coupling[j]
+                flip = (one.squeeze(1) - Sb[r, j]).to(real)
+                step[has.nonzero().squeeze(1), j] = flip
+                field[r] += flip.unsqueeze(1) * coupling[j]
             delta[rows] += step
             settled[rows] = stop + 1
             rows = rows[stop < b - 1]

@@ -43,9 +43,12 @@ def corrupt(patterns, m0, *, generator=None) -> torch.Tensor:
     out = patterns.clone()
     if flips == 0:
         return out
-    scores = torch.rand(rows, N, generator=generator, device=patterns.device)
-    idx = scores.argsort(dim=1)[:, :flips]
-    out.scatter_(1, idx, -out.gather(1, idx))
+    chunk = max(1, 2**22 // N)  # rows at a time: bounds the random keys' memory
+    for start in range(0, rows, chunk):
+        part = out[start:start + chunk]
+        keys = torch.rand(part.shape, generator=generator, device=patterns.device)
+        idx = keys.topk(flips, dim=1, largest=False, sorted=False).indices
+        part.scatter_(1, idx, -part.gather(1, idx))
     return out
 
 

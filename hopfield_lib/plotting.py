@@ -353,7 +353,9 @@ def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cma
     ax.set_xlabel("synchronous step t")
     ax.set_ylabel("probe (sorted by final overlap)")
     if colorbar:
-        ax.figure.colorbar(im, ax=ax, label="overlap m(t)", fraction=0.05, pad=0.03)
+        bar = ax.figure.colorbar(im, ax=ax, label="overlap m(t)", fraction=0.05, pad=0.03)
+        if isinstance(norm, TwoSlopeNorm):
+            bar.set_ticks(list(np.linspace(vmin, vcenter, 4)) + [(vcenter + vmax) / 2, vmax])
     return im
 
 
@@ -384,11 +386,12 @@ def recall_curves(alphas, curves, ax=None, alpha_c=None, half=True):
     return ax
 
 
-def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n"):
+def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to=None):
     """Seconds against size on log-log axes, one series per label: (sizes, seconds).
 
     Each series gets a dashed line t = c·n^power with c fitted (in log space) to its
-    ``fit_last`` largest sizes, where fixed overheads matter least. Returns {label: c}.
+    ``fit_last`` largest sizes, where fixed overheads matter least; ``extend_to`` draws the
+    lines on to that size (an extrapolation). Returns {label: c}.
     """
     import matplotlib.pyplot as plt
     import numpy as np
@@ -404,11 +407,16 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n"):
         tail = slice(max(0, len(n) - fit_last), len(n))
         c = float(np.exp(np.mean(np.log(t[tail]) - power * np.log(n[tail]))))
         prefactors[label] = c
-        fine = np.geomspace(n.min(), n.max(), 50)
+        fine = np.geomspace(n.min(), max(n.max(), extend_to or 0), 50)
         ax.plot(fine, c * fine**power, ls="--", lw=1, color=line.get_color(), alpha=0.7)
     ax.plot([], [], ls="--", color="0.4", lw=1, label=f"fits ∝ $n^{power}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    from matplotlib.ticker import NullFormatter
+
+    ticks = sorted({int(v) for sizes, _ in series.values() for v in sizes} | ({int(extend_to)} if extend_to else set()))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(ticks, [str(v) for v in ticks], rotation=45 if len(ticks) > 6 else 0, fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("wall-clock time (s)")
     ax.legend(fontsize=8)
