@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv book test test-fast bench clean
+.PHONY: venv book test test-engine bench clean npm chromium
 
 venv: $(STAMP)
 
@@ -17,17 +17,56 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 
-book: $(STAMP)
-	$(PY) -m jupyter_book build . -W -n --keep-going
+# --- the book (site owner) -------------------------------------------------------
+# The site serves MathJax, RequireJS and the ipywidgets HTML manager itself: npm
+# installs them (versions pinned in site/package-lock.json) and site/vendor.py copies
+# them to site/public/_vendor/, which Sphinx copies into _build/html (html_extra_path).
+# -W -n: any warning, broken reference or notebook cell error fails the build.
+# A full rebuild (--all, every notebook executed again) runs when the last build did
+# not succeed or the engine or the dependencies changed since; otherwise Sphinx
+# re-reads (and re-executes) only the pages that changed.
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SITE_DEPS := site/node_modules/.installed
+VENDORED  := site/public/_vendor/README.txt
+BOOK_OK   := _build/.book-ok
+BOOK_INPUTS := hopfield_lib requirements.txt pyproject.toml site/package-lock.json site/vendor.py
 
-test: book
+npm:
+	@command -v npm >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
+
+$(SITE_DEPS): site/package.json site/package-lock.json | npm
+	cd site && npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+$(VENDORED): $(SITE_DEPS) site/vendor.py site/mathjax2-shim.js site/requirejs-config.js
+	python3 site/vendor.py  # standard library only
+
+book: $(STAMP) $(VENDORED)
+	@if [ ! -f $(BOOK_OK) ] || [ -n "$$(find $(BOOK_INPUTS) -newer $(BOOK_OK) ! -path '*/__pycache__*' -print -quit)" ]; \
+	then full=--all; else full=; fi; \
+	rm -f $(BOOK_OK); \
+	echo "$(VENV)/bin/jupyter-book build . -W -n --keep-going $$full"; \
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going $$full && touch $(BOOK_OK)
+
+# The browser tests drive Chromium at /usr/bin/chromium (never a downloaded browser).
+chromium:
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+# ----------------------------------------------------------------------------------
+
+test: book chromium
 	$(PY) -m pytest -q
 
-test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow" tests/test_engine*.py tests/test_theory.py tests/test_ising.py
+# the engine's tests alone (no book, no browser): a quick check while editing hopfield_lib
+test-engine: $(STAMP)
+	$(PY) -m pytest -q tests/test_engine.py tests/test_validation.py tests/test_theory.py \
+		tests/test_physics.py tests/test_ising.py tests/test_reference_agreement.py
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py
+	$(PY) benchmarks/bench_async.py
+	$(PY) benchmarks/bench_ising.py
 
 clean:
-	rm -rf _build grading test-artifacts
+	rm -rf _build grading test-artifacts site/public
