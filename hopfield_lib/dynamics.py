@@ -285,7 +285,7 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     return final, fixed, cycle2, conv, m, e
 
 
-def _walk_block(net, M, Sb, cols, group, threshold):
+def _walk_block(net, M, Sb, block, group, threshold):
     """Decide a block of neurons in order, ``group`` at a time; return the spin changes (B, b).
 
     The fields of the whole block come from M at once. A pass then computes every
@@ -298,15 +298,13 @@ def _walk_block(net, M, Sb, cols, group, threshold):
     known. The accepted flips correct the later fields, and the next pass goes on.
     """
     B, b = Sb.shape
-    if group >= b and isinstance(cols, slice) and b == net.N:  # a synchronous step, in place order
-        return (sync_update(net, M, Sb, threshold) - Sb).to(torch.int8)
-    field0 = net.offdiag_field_int(M, Sb, cols)
+    field0 = net.offdiag_field_int(M, Sb, block=block)
     if group >= b:
         return (decide(field0, Sb, net, threshold) - Sb).to(torch.int8)
     # float32 holds every partial sum exactly unless fields approach 2^24; else use float64
     wide = int(field0.abs().max()) + 2 * b * net.p >= 2**24
     real = torch.float64 if wide else torch.float32
-    xb = net.patterns[:, cols].to(real)
+    xb = block[0].to(real)
     position = torch.arange(b, device=Sb.device)
     earlier = (position // group).unsqueeze(1) < (position // group).unsqueeze(0)  # group(i) < group(j)
     coupling = torch.where(earlier, xb.t() @ xb, 0.0)  # C_ij = Σ_μ ξ_i ξ_j from earlier groups only
@@ -355,11 +353,15 @@ def _walk_block(net, M, Sb, cols, group, threshold):
 
 
 class _few_threads:
-    """Run many tiny tensor operations on one thread: thread start-up costs more than they do."""
+    """Run many tiny tensor operations on one thread: waking threads costs more than they do."""
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
 
     def __enter__(self):
         self.saved = torch.get_num_threads()
-        torch.set_num_threads(1)
+        if self.enabled:
+            torch.set_num_threads(1)
 
     def __exit__(self, *exc):
         torch.set_num_threads(self.saved)
@@ -378,21 +380,36 @@ def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, recor
     S, prev = S0.clone(), S0.clone()
     M = net.overlaps_int(S)
     rec.store(0, rows, M)
+    small = B * net.p * block < 2**23  # tiny products: one thread beats two
     for t in range(max_steps):
         if rows.numel() == 0:
             break
         order = torch.randperm(N, generator=generator, device=dev) if shuffle else None
         threshold = glauber_thresholds(net, T, S.shape, generator) if T > 0 else None
-        before = S.clone()
-        for start in range(0, N, block):
-            cols = order[start:start + block] if shuffle else slice(start, start + block)
-            Sb = S[:, cols]
-            tb = threshold[:, start:start + block] if threshold is not None else None
-            delta = _walk_block(net, M, Sb, cols, group, tb)
-            if bool(delta.any()):
-                S[:, cols] = Sb + delta
-                xb = net.patterns[:, cols]
-                M = M + (delta.float() @ xb.t().float()).to(torch.int32)  # |Σ| <= 2b: exact
+        if shuffle:  # this sweep's order: work on permuted copies, blocks are then slices
+            S_work, xi = S[:, order], net.patterns[:, order]
+            xf = None if net.patterns_float is None else net.patterns_float[:, order]
+        else:
+            S_work, xi, xf = S.clone(), net.patterns, net.patterns_float
+        with _few_threads(small):
+            for start in range(0, N, block):
+                part = slice(start, start + block)
+                block_xi = (xi[:, part], None if xf is None else xf[:, part])
+                tb = threshold[:, part] if threshold is not None else None
+                if group >= N and not shuffle:  # a synchronous step, in row chunks
+                    delta = (sync_update(net, M, S_work, tb) - S_work).to(torch.int8)
+                else:
+                    delta = _walk_block(net, M, S_work[:, part], block_xi, group, tb)
+                if bool(delta.any()):
+                    S_work[:, part] += delta
+                    x = block_xi[1] if block_xi[1] is not None else block_xi[0].float()
+                    M = M + (delta.float() @ x.t()).to(torch.int32)  # |Σ| <= 2b: exact
+        before = S
+        S = torch.empty_like(S)
+        if shuffle:
+            S[:, order] = S_work
+        else:
+            S = S_work
         rec.store(t + 1, rows, M)
         same = (S == before).all(1)
         back = (S == prev).all(1) & ~same

@@ -89,18 +89,20 @@ class Hopfield:
         return torch.cat([(S[c].float() @ self.patterns_float.t()).to(torch.int32)
                           for c in self.row_chunks(S.shape[0])])
 
-    def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
-        """N·h minus the self term, ``M ξ - p S``, for columns ``cols``.
+    def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None, block=None) -> torch.Tensor:
+        """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).
 
+        ``S`` holds the states of just those neurons. Instead of ``cols`` a caller may
+        pass ``block = (ξ columns int8, the same as float32 or None)`` it already has.
         The values are exact integers, held as float32 where that is exact, else as
         int32/int64.
-
-        ``M`` (B, p) are the overlaps of ``S`` (B, N); with ``cols`` (a slice or index
-        tensor) only those neurons' fields are computed and ``S`` holds just those columns.
         """
-        xi = self.patterns if cols is None else self.patterns[:, cols]
-        xf = self.patterns_float
-        xf = xf if xf is None or cols is None else xf[:, cols]
+        if block is None:
+            xi, xf = self.patterns, self.patterns_float
+            if cols is not None:
+                xi, xf = xi[:, cols], (None if xf is None else xf[:, cols])
+        else:
+            xi, xf = block
         return exact.wide_matmul(M, xi, self.N, self.mode, b_float=xf).add_(S, alpha=-self.p)
 
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
