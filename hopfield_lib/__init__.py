@@ -8,7 +8,7 @@ current state. States are batches (B, N), one probe per row.
 """
 from . import ising, reference, theory
 from .device import get_device, make_generator, synchronize, timed
-from .dynamics import RULES, Result, run
+from .dynamics import RULES, Result, run, update_neurons
 from .network import Hopfield
 from .observables import converged_fraction, hamming, overlap, overlap_histogram
 from .patterns import DIGIT_SHAPE, bits_to_spins, corrupt, digits, random_patterns, spins_to_bits
@@ -19,5 +19,5 @@ __all__ = [
     "DIGIT_SHAPE", "Hopfield", "RULES", "Result", "bits_to_spins", "converged_fraction",
     "corrupt", "digits", "get_device", "hamming", "ising", "make_generator", "overlap",
     "overlap_histogram", "random_patterns", "reference", "run", "spins_to_bits",
-    "synchronize", "theory", "timed",
+    "synchronize", "theory", "timed", "update_neurons",
 ]

@@ -140,6 +140,26 @@ def update_overlaps(net: Hopfield, M, S_new, changed, flips):
     return M + step.to(torch.int32)  # |ΔM| <= 2N: exact in float32
 
 
+def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, generator=None):
+    """Return a copy of the states S (B, N) with ``neurons`` updated, all at once, from S.
+
+    One neuron at a time this is the asynchronous update; the given neurons form one
+    group of the hybrid rule. Same decision rule as :func:`run` (zero field keeps the
+    state; Glauber at ``temperature`` > 0). For teaching and small N: each call
+    recomputes the overlaps.
+    """
+    S = net.check_states(S, "S")
+    T = require_range(temperature, "temperature", 0.0)
+    idx = torch.as_tensor(neurons, dtype=torch.long, device=net.device).reshape(-1)
+    if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= net.N):
+        raise ValueError(f"neurons must lie in [0, {net.N - 1}]")
+    threshold = glauber_thresholds(net, T, (S.shape[0], idx.numel()), generator) if T > 0 else None
+    out = S.clone()
+    out[:, idx] = decide(net.offdiag_field_int(net.overlaps_int(S), S[:, idx], cols=idx),
+                         S[:, idx], net, threshold)
+    return out
+
+
 # ------------------------------------------------------------------ checking
 def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator):
     if not isinstance(net, Hopfield):

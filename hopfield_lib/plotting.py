@@ -46,9 +46,10 @@ def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=
     rows = [_numpy_of(r).reshape(-1, shape[0] * shape[1]) for r in rows]
     nrows, ncols = len(rows), max(len(r) for r in rows)
     aspect = shape[0] / shape[1]
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + (0.9 if row_labels else 0.2),
-                                                    size * aspect * nrows + 0.4),
-                             squeeze=False)
+    width = size * ncols + (0.9 if row_labels else 0.2)
+    if title:
+        width = max(width, 0.075 * len(title))  # room for the title when there are few columns
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, size * aspect * nrows + 0.4), squeeze=False)
     for i, batch in enumerate(rows):
         for j in range(ncols):
             ax = axes[i, j]
@@ -451,9 +452,9 @@ def energy_overlap_traces(result, N, axes=None, title=None, max_lines=40):
 
 
 _ANIMATION_ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "&#x23EE;", "fa fa-step-backward": "&#x2039;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "&#x23F8;", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x203A;", "fa fa-fast-forward": "&#x23ED;", "fa fa-plus": "+",
+    "fa fa-minus": "&minus;", "fa fa-fast-backward": "|&#x25C0;", "fa fa-step-backward": "&#x2039;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "||", "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x203A;", "fa fa-fast-forward": "&#x25B6;|", "fa fa-plus": "+",
 }
 
 

@@ -223,3 +223,15 @@ def test_device_selection(monkeypatch):
             hl.get_device("cuda")
     out, seconds = hl.timed(lambda: 3)
     assert out == 3 and seconds >= 0
+
+
+def test_update_neurons_one_at_a_time_equals_async_sweep():
+    g, xi, net, S0 = setup(120, 12, m0=0.6, seed=13)
+    order = torch.randperm(120, generator=hl.make_generator(5))
+    S = S0.clone()
+    for i in order.tolist():
+        S = hl.update_neurons(net, S, [i])
+    want = sequential_reference(xi, S0, 0.0, 1, 1, 0.0, 5)
+    assert torch.equal(S, want)
+    with pytest.raises(ValueError, match="neurons must lie"):
+        hl.update_neurons(net, S, [120])
