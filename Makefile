@@ -4,6 +4,9 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Idle OpenMP threads sleep instead of spinning: on a shared, busy machine spinning
+# threads made the engine's many small products up to 10x slower.
+export OMP_WAIT_POLICY ?= PASSIVE
 STAMP  := $(VENV)/.installed
 
 .PHONY: venv book test test-engine bench clean npm chromium
