@@ -22,21 +22,32 @@ def executed_notebook(path: str) -> dict:
     return json.loads(target.read_text())
 
 
-def glued(path: str) -> dict:
-    """Values stored with myst_nb.glue in the executed notebook, decoded from text/plain."""
+def _decode(out: dict):
     import ast
 
+    data = out.get("data", {})
+    text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
+    text = "".join(text) if isinstance(text, list) else text
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def glued(path: str) -> dict:
+    """Values stored with myst_nb.glue in the executed notebook, decoded from text/plain.
+
+    A Jupyter Book build moves them into ``<notebook>.glue.json`` beside the executed
+    copy; a notebook executed by nbconvert keeps them among its cell outputs.
+    """
     values = {}
     for cell in executed_notebook(path)["cells"]:
         for out in cell.get("outputs", []):
             key = out.get("metadata", {}).get("scrapbook", {}).get("name")
-            if key is None:
-                continue
-            data = out.get("data", {})
-            text = next((v for k, v in data.items() if k.endswith("text/plain")), None)
-            text = "".join(text) if isinstance(text, list) else text
-            try:
-                values[key] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[key] = text
+            if key is not None:
+                values[key] = _decode(out)
+    store = (EXECUTED / path).with_suffix(".glue.json")
+    if store.exists():
+        for key, out in json.loads(store.read_text()).items():
+            values[key] = _decode(out)
     return values
