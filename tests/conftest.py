@@ -22,6 +22,20 @@ def executed_notebook(path: str) -> dict:
     return json.loads(target.read_text())
 
 
+def assert_executed_cleanly(path: str) -> None:
+    """Every code cell of the executed notebook ran without an error or a printed traceback."""
+    nb = executed_notebook(path)
+    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code_cells, f"{path} has no code cells"
+    for i, cell in enumerate(code_cells):
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", (
+                f"{path}, code cell {i}: {out.get('ename')}: {out.get('evalue')}")
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = "".join(out.get("text", ""))
+                assert "Traceback" not in text, f"{path}, code cell {i} printed a traceback:\n{text}"
+
+
 def _decode(out: dict):
     import ast
 

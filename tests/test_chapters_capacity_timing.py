@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from conftest import executed_notebook, glued
+from conftest import assert_executed_cleanly, executed_notebook, glued
 
 CAPACITY = "chapters/capacity.ipynb"
 TIMING = "chapters/gpu_timing.ipynb"
@@ -17,16 +17,7 @@ TIMING = "chapters/gpu_timing.ipynb"
 
 @pytest.mark.parametrize("path", [CAPACITY, TIMING])
 def test_no_cell_failed(path):
-    nb = executed_notebook(path)
-    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code_cells, f"{path} has no code cells"
-    for i, cell in enumerate(code_cells):
-        for out in cell.get("outputs", []):
-            assert out.get("output_type") != "error", (
-                f"{path}, code cell {i}: {out.get('ename')}: {out.get('evalue')}")
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                text = "".join(out.get("text", ""))
-                assert "Traceback" not in text, f"{path}, code cell {i} printed a traceback:\n{text}"
+    assert_executed_cleanly(path)
 
 
 @pytest.mark.parametrize("path", [CAPACITY, TIMING])

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, executed_notebook, glued
+from conftest import ROOT, assert_executed_cleanly, executed_notebook, glued
 
 ISING = "chapters/ising.ipynb"
 HEBBIAN = "chapters/hebbian.ipynb"
@@ -24,16 +24,7 @@ CHAPTERS = [ISING, HEBBIAN, ENERGY]
 # ------------------------------------------------------------------------------- all three
 @pytest.mark.parametrize("path", CHAPTERS)
 def test_no_cell_failed(path):
-    nb = executed_notebook(path)
-    code_cells = [c for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code_cells, f"{path} has no code cells"
-    for i, cell in enumerate(code_cells):
-        for out in cell.get("outputs", []):
-            assert out.get("output_type") != "error", (
-                f"{path}, code cell {i}: {out.get('ename')}: {out.get('evalue')}")
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                text = "".join(out.get("text", ""))
-                assert "Traceback" not in text, f"{path}, code cell {i} printed a traceback:\n{text}"
+    assert_executed_cleanly(path)
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
