@@ -32,11 +32,12 @@ import torch
 
 from ._checks import require_int, require_range, require_tensor
 from .device import check_fits, real_dtype
+from .exact import FLOAT32_EXACT
 from .network import Hopfield
 
 RULES = ("sync", "async", "hybrid")
-BLOCK = 128  # neurons per block in a sweep (several groups of kN when kN is small)
-REFINE_ROUNDS = 3  # passes over a block's certainty bounds before accepting
+BLOCK = 256  # neurons per block in a sweep when groups are small (see _run_sweeps)
+OWN_BLOCK_GROUP = 16  # groups at least this large are their own block: no settling needed
 SPARSE_UPDATE_FRACTION = 1 / 32  # below this fraction of flipped spins, update M sparsely
 
 
@@ -67,7 +68,7 @@ class Result:
 
 # ----------------------------------------------------------------- decisions
 def decide(nh_offdiag, S, net: Hopfield, threshold=None):
-    """New spins from the exact off-diagonal field ``nh_offdiag`` (= N h - λ p S).
+    """New spins, in the dtype of S, from the exact off-diagonal field ``nh_offdiag`` (= N h - λ p S).
 
     A neuron becomes +1 where N h > N θ, -1 where N h < N θ, and keeps its state at
     equality. At T = 0, θ = 0 (``threshold=None``). At T > 0, Glauber dynamics uses
@@ -75,28 +76,13 @@ def decide(nh_offdiag, S, net: Hopfield, threshold=None):
     exactly the Glauber probability (see :func:`glauber_thresholds`).
     """
     if net.self_term == 0 and threshold is None:
-        nh = nh_offdiag
+        margin = nh_offdiag
     else:
-        real = real_dtype(S.device)
-        nh = nh_offdiag.to(real).add(S, alpha=net.self_term)
+        margin = nh_offdiag.to(real_dtype(S.device)).add(S, alpha=net.self_term)
         if threshold is not None:
-            nh = nh.sub_(threshold)  # nh is a fresh tensor here
-    plus, minus = _unit_spins(S.device)
-    new = torch.where(nh > 0, plus, minus)
-    tie = nh == 0
-    return torch.where(tie, S, new) if bool(tie.any()) else new
-
-
-_units: dict = {}
-
-
-def _unit_spins(device):
-    """0-dimensional int8 tensors +1 and -1 on ``device`` (keep ``torch.where`` in int8)."""
-    key = str(device)
-    if key not in _units:
-        _units[key] = (torch.ones((), dtype=torch.int8, device=device),
-                       -torch.ones((), dtype=torch.int8, device=device))
-    return _units[key]
+            margin = margin.sub_(threshold)  # margin is a fresh tensor here
+    new = margin.sign().to(S.dtype)
+    return torch.where(new == 0, S, new)  # a zero margin keeps the current state
 
 
 def sync_update(net: Hopfield, M, S, threshold=None):
@@ -305,71 +291,73 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     return final, fixed, cycle2, conv, m, e
 
 
-def _walk_block(net, M, Sb, block, group, threshold):
-    """Decide a block of neurons in order, ``group`` at a time; return the spin changes (B, b).
+def _sweep_dtype(net, block):
+    """float32 where every partial sum of a sweep is an exact float32 integer, else float64.
 
-    The fields of the whole block come from M at once. A pass then computes every
-    open neuron's decision from the flips accepted so far, together with a bound on
-    how far the undecided earlier neurons could still move its field (Σ 2|C_ij| over
-    them, C the block's coupling matrix). Decisions farther from their threshold than
-    that bound are final; their flips are then added to the later fields exactly and
-    the bounds shrink, for a few rounds. Each pass accepts, per probe, every decision
-    up to and including the first one that was not final, whose inputs are then all
-    known. The accepted flips correct the later fields, and the next pass goes on.
+    Fields satisfy |M ξ - p S| <= (N + 1) p, and a block's corrections add at most 2 b p.
     """
-    B, b = Sb.shape
-    field0 = net.offdiag_field_int(M, Sb, block=block)
-    if group >= b:
-        return (decide(field0, Sb, net, threshold) - Sb).to(torch.int8)
-    # float32 holds every partial sum exactly unless fields approach 2^24; else use float64
-    wide = int(field0.abs().max()) + 2 * b * net.p >= 2**24
-    real = torch.float64 if wide else torch.float32
-    xb = block[0].to(real)
-    position = torch.arange(b, device=Sb.device)
-    earlier = (position // group).unsqueeze(1) < (position // group).unsqueeze(0)  # group(i) < group(j)
-    coupling = torch.where(earlier, xb.t() @ xb, 0.0)  # C_ij = Σ_μ ξ_i ξ_j from earlier groups only
-    reach = 2 * coupling.abs()
-    field = field0.to(real)
-    delta = torch.zeros((B, b), dtype=real, device=Sb.device)
-    settled = torch.zeros(B, dtype=torch.long, device=Sb.device)  # positions already decided
-    rows = torch.arange(B, device=Sb.device)
-    with _few_threads():
-        while rows.numel():
-            S_act, start = Sb[rows], settled[rows].unsqueeze(1)
-            th_act = threshold[rows] if threshold is not None else None
-            open_ = position.unsqueeze(0) >= start
-            known = ~open_
-            change = torch.zeros((rows.numel(), b), dtype=real, device=Sb.device)
-            for _ in range(REFINE_ROUNDS):
-                # fields with every known earlier flip included; bound from the unknown ones
-                f = field[rows] + change @ coupling
-                bound = (~known).to(real) @ reach
-                margin = f + net.self_term * S_act.to(real)
-                if th_act is not None:
-                    margin = margin - th_act
-                sure = open_ & ~known & ((margin.abs() > bound) | (bound == 0))
-                if not bool(sure.any()):
-                    break
-                new = decide(f, S_act, net, th_act)
-                change = torch.where(sure, (new - S_act).to(real), change)
-                known = known | sure
-            unsure = ~known
-            has = unsure.any(1)
-            stop = torch.where(has, unsure.to(torch.int8).argmax(1), b)
-            step = torch.where(position.unsqueeze(0) < stop.unsqueeze(1), change, 0.0)
-            field[rows] += step @ coupling
-            # the first unsure neuron now has all its inputs: decide it on its own
-            r, j = rows[has], stop[has]
-            if r.numel():
-                th_one = threshold[r, j].unsqueeze(1) if threshold is not None else None
-                one = decide(field[r, j].unsqueeze(1), Sb[r, j].unsqueeze(1), net, th_one)
-                flip = (one.squeeze(1) - Sb[r, j]).to(real)
-                step[has.nonzero().squeeze(1), j] = flip
-                field[r] += flip.unsqueeze(1) * coupling[j]
-            delta[rows] += step
-            settled[rows] = stop + 1
-            rows = rows[stop < b - 1]
-    return delta.to(torch.int8)
+    if (net.N + 1 + 2 * block) * net.p < FLOAT32_EXACT:
+        return torch.float32
+    wide = real_dtype(net.device)
+    if wide == torch.float32:
+        raise ValueError(f"sweeps with N = {net.N} and p = {net.p} need float64 to stay exact, "
+                         f"which {net.device} lacks: use rule='sync' or a CPU/CUDA device")
+    return wide
+
+
+def _earlier_groups(block, group, device):
+    """(b, b) bool: True at [j, i] when neuron i's group comes before neuron j's in a block."""
+    g = torch.arange(block, device=device) // group
+    return g.unsqueeze(1) > g.unsqueeze(0)
+
+
+def _settle_block(F, Sb, xb, new, earlier, net, threshold):
+    """Sequential decisions of one block, group by group, given its fields F from M.
+
+    The sequential result is the unique solution Δ of the triangular system
+
+        Δ = decide(F + L Δ) - S,   L_ji = Σ_μ ξ_μi ξ_μj if group(i) < group(j), else 0,
+
+    where F are the block's fields before any of its flips and L_ji is how a flip of
+    neuron i moves the field of the later neuron j. Iterating the map from Δ = 0
+    makes the first k groups right after k evaluations, and a Δ that repeats is the
+    solution (the fixed point of a triangular map is unique). So one small product
+    per evaluation replaces one step per neuron, and the loop ends as soon as no
+    decision changes, after as many evaluations as the block has groups at most.
+    """
+    b = xb.shape[0]
+    L = (xb @ xb.t()).masked_fill_(~earlier[:b, :b], 0.0)
+    delta = new - Sb
+    for _ in range(b):  # at most the number of groups, see above
+        new = decide(torch.addmm(F, L, delta), Sb, net, threshold)
+        moved = new - Sb
+        if torch.equal(moved, delta):
+            break
+        delta = moved
+    return new
+
+
+def _sweep(net, M, S, x, threshold, group, block, earlier):
+    """Update every neuron once, in the row order of S (N, B) and x (N, p), ``group`` at a time.
+
+    S (spins, probes in columns) is updated in place. Returns the overlaps M (p, B)
+    up to date and each probe's number of flips. Fields come from M per block, exact
+    in S's float dtype.
+    """
+    flips = torch.zeros(S.shape[1], dtype=S.dtype, device=S.device)
+    for start in range(0, S.shape[0], block):
+        part = slice(start, start + block)
+        xb, Sb = x[part], S[part]
+        th = None if threshold is None else threshold[part]
+        F = torch.addmm(Sb, xb, M, beta=-net.p)  # M ξ - p S for the block, (b, B)
+        new = decide(F, Sb, net, th)
+        if group < xb.shape[0]:
+            new = _settle_block(F, Sb, xb, new, earlier, net, th)
+        delta = new - Sb
+        M = M.addmm_(xb.t(), delta)
+        flips += delta.abs().sum(0)  # twice the flips: exact integers
+        S[part] = new
+    return M, flips
 
 
 class _few_threads:
@@ -388,67 +376,55 @@ class _few_threads:
 
 
 def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, record):
-    """Steps that update ``group`` neurons at a time; with ``shuffle`` a fresh random order each sweep."""
+    """Steps that update ``group`` neurons at a time; with ``shuffle`` a fresh random order each sweep.
+
+    Works on transposed copies, neurons in rows and probes in columns, so that a
+    sweep's order is a cheap row gather and its blocks are contiguous slices.
+    """
     B, N, dev = S0.shape[0], net.N, net.device
-    block = group if group >= BLOCK else group * max(1, BLOCK // group)
+    block = group if group >= OWN_BLOCK_GROUP else group * (BLOCK // group)
+    real = _sweep_dtype(net, block)
+    earlier = _earlier_groups(min(block, N), group, dev)
     fixed = torch.zeros(B, dtype=torch.bool, device=dev)
     cycle2 = torch.zeros_like(fixed)
     conv = torch.full((B,), -1, dtype=torch.long, device=dev)
     rec = _Recorder(net, B, max_steps, targets, record)
     final = S0.clone()
     rows = torch.arange(B, device=dev)
-    S, prev = S0.clone(), S0.clone()
-    M = net.overlaps_int(S)
-    rec.store(0, rows, M)
+    x = net.patterns.t().contiguous().to(real)  # (N, p)
+    S = S0.t().contiguous().to(real)  # (N, B)
+    prev = S
+    M = net.overlaps_int(S0).t().contiguous().to(real)  # (p, B), exact: |M| <= N
+    rec.store(0, rows, M.t())
     small = B * net.p * block < 2**23  # tiny products: one thread beats two
     for t in range(max_steps):
         if rows.numel() == 0:
             break
         order = torch.randperm(N, generator=generator, device=dev) if shuffle else None
-        threshold = glauber_thresholds(net, T, S.shape, generator) if T > 0 else None
-        if shuffle:  # this sweep's order: work on permuted copies, blocks are then slices
-            S_work, xi = S[:, order], net.patterns[:, order]
-            xf = None if net.patterns_float is None else net.patterns_float[:, order]
-        else:
-            S_work, xi, xf = S.clone(), net.patterns, net.patterns_float
+        threshold = glauber_thresholds(net, T, (rows.numel(), N), generator).t() if T > 0 else None
+        work = S[order] if shuffle else S.clone()
         with _few_threads(small):
-            for start in range(0, N, block):
-                part = slice(start, start + block)
-                block_xi = (xi[:, part], None if xf is None else xf[:, part])
-                tb = threshold[:, part] if threshold is not None else None
-                if group >= N and not shuffle:  # a synchronous step, in row chunks
-                    delta = (sync_update(net, M, S_work, tb) - S_work).to(torch.int8)
-                else:
-                    delta = _walk_block(net, M, S_work[:, part], block_xi, group, tb)
-                if bool(delta.any()):
-                    S_work[:, part] += delta
-                    x = block_xi[1] if block_xi[1] is not None else block_xi[0].float()
-                    M = M + (delta.float() @ x.t()).to(torch.int32)  # |Σ| <= 2b: exact
+            M, flips = _sweep(net, M, work, x[order] if shuffle else x, threshold, group, block, earlier)
         before = S
-        S = torch.empty_like(S)
-        if shuffle:
-            S[:, order] = S_work
-        else:
-            S = S_work
-        rec.store(t + 1, rows, M)
-        same = (S == before).all(1)
-        back = (S == prev).all(1) & ~same
+        S = torch.empty_like(work).index_copy_(0, order, work) if shuffle else work
+        rec.store(t + 1, rows, M.t())
+        same = flips == 0
         first_same = same & (conv[rows] < 0)
         conv[rows[first_same]] = t
         if T == 0 and bool(same.any()):  # a sweep that changed nothing: a fixed point forever
             idx = rows[same]
             fixed[idx] = True
-            final[idx] = S[same]
+            final[idx] = S[:, same].t().to(torch.int8)
             rec.retire(t + 1, idx)
             keep = ~same
-            rows, S, M, before = rows[keep], S[keep], M[keep], before[keep]
-            back = back[keep]
+            rows, S, M, same = rows[keep], S[:, keep], M[:, keep], same[keep]
+            before, prev = before[:, keep], prev[:, keep]
         if t == max_steps - 1:
-            cycle2[rows] = back
+            cycle2[rows] = (S == prev).all(0) & ~same
             if T > 0:
                 fixed[rows] = same
         prev = before
     if rows.numel():
-        final[rows] = S
+        final[rows] = S.t().to(torch.int8)
     m, e = rec.finish()
     return final, fixed, cycle2, conv, m, e

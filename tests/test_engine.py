@@ -166,6 +166,20 @@ def test_sweeps_match_sequential_reference(rule, k, T):
         assert torch.equal(res.state, want), sweeps
 
 
+@pytest.mark.parametrize("wide", [False, True])
+@pytest.mark.parametrize("group,T", [(1, 0.0), (1, 0.3), (8, 0.0), (40, 0.3)])
+def test_sweeps_span_several_blocks_in_float32_and_float64(monkeypatch, group, T, wide):
+    """N = 600 walks two full blocks and a partial one; wide=True forces the float64 sweep."""
+    if wide:
+        monkeypatch.setattr(dynamics, "FLOAT32_EXACT", 1)
+    N, p, lam, seed = 600, 60, 1.0, 12
+    g, xi, net, S0 = setup(N, p, m0=0.4, seed=seed, self_coupling=lam)
+    assert dynamics._sweep_dtype(net, dynamics.BLOCK) == (torch.float64 if wide else torch.float32)
+    res = hl.run(net, S0, rule="hybrid", k=group / N, temperature=T, max_steps=2,
+                 generator=hl.make_generator(5))
+    assert torch.equal(res.state, sequential_reference(xi, S0, lam, group, 2, T, 5))
+
+
 def test_async_energy_never_increases_and_reaches_fixed_point():
     g, xi, net, S0 = setup(400, 40, m0=0.3, seed=7, self_coupling=1.0)
     res = hl.run(net, S0, rule="async", max_steps=50, generator=g, record=True)
