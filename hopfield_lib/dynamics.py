@@ -18,9 +18,9 @@ Speed without approximation:
 * at T = 0 a synchronous probe that reached a fixed point or a 2-cycle has a known
   future: it is no longer computed, and its state at any later step is still exact;
 * sweeps keep M up to date per block of neurons: the block's fields come from M at
-  once, then the block is walked in order, each group's fields corrected for the
-  flips decided before it with the block's small coupling matrix; M is updated once
-  per block. Walking costs one small product per group that flips, not per neuron.
+  once, and the sequential decisions inside the block are found by iterating the
+  block's small triangular system until no decision changes (see ``_settle_block``),
+  a few small products instead of one step per neuron; M is updated once per block.
 """
 from __future__ import annotations
 
