@@ -24,7 +24,6 @@ Speed without approximation:
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -32,13 +31,14 @@ import torch
 
 from ._checks import require_int, require_range, require_tensor
 from .device import check_fits, real_dtype
+from . import exact
 from .exact import FLOAT32_EXACT
 from .network import Hopfield
 
 RULES = ("sync", "async", "hybrid")
 BLOCK = 256  # neurons per block in a sweep when groups are small (see _run_sweeps)
 OWN_BLOCK_GROUP = 16  # groups at least this large are their own block: no settling needed
-SPARSE_UPDATE_FRACTION = 1 / 32  # below this fraction of flipped spins, update M sparsely
+SPARSE_UPDATE_FRACTION = 1 / 256  # below this fraction of flipped spins, update M flip by flip
 
 
 @dataclass
@@ -85,15 +85,6 @@ def decide(nh_offdiag, S, net: Hopfield, threshold=None):
     return torch.where(new == 0, S, new)  # a zero margin keeps the current state
 
 
-def sync_update(net: Hopfield, M, S, threshold=None):
-    """All neurons of every probe at once, from overlaps M; computed in row chunks to bound memory."""
-    new = torch.empty_like(S)
-    for c in net.row_chunks(S.shape[0]):
-        th = None if threshold is None else threshold[c]
-        new[c] = decide(net.offdiag_field_int(M[c], S[c]), S[c], net, th)
-    return new
-
-
 def glauber_thresholds(net: Hopfield, T: float, shape, generator):
     """Random thresholds N θ = N (T/2) logit(u), u ~ U(0, 1), one per neuron update.
 
@@ -103,27 +94,39 @@ def glauber_thresholds(net: Hopfield, T: float, shape, generator):
     return (net.N * T / 2) * (torch.log(u) - torch.log1p(-u))
 
 
-def update_overlaps(net: Hopfield, M, S_new, changed, flips):
-    """Overlaps of ``S_new`` given M of the previous state, which differs where ``changed``.
+def _fields(net: Hopfield, M, S):
+    """Exact off-diagonal fields M ξ - p S of a batch, float32 where certified, else int64."""
+    certified = int(M.abs().sum(dim=1, dtype=torch.int64).max()) + net.p < FLOAT32_EXACT
+    H = torch.empty(S.shape, dtype=torch.float32 if certified else torch.int64, device=S.device)
+    for c in net.row_chunks(S.shape[0]):
+        H[c] = net.offdiag_field_int(M[c], S[c])
+    return H
 
-    Exact. When few spins changed (``flips`` per row) and products run in float32,
-    only the changes are multiplied in, as a sparse matrix: ΔM = ΔS ξᵀ, ΔS = ±2 at flips.
+
+def _advance_fields(net: Hopfield, H, dM, M_new, S_new, S_old):
+    """Fields of S_new from those of S_old: H + ΔM ξ - p (S_new - S_old), exact.
+
+    ΔM = M_new - M_old is small after the first steps (a few flips per probe), so
+    ΔM ξ needs a single int8 product where the full M ξ would need two or three.
+    H stays float32 while every row certifies Σ|M_new| + p < 2**24, which bounds
+    every new field; otherwise it moves to int64.
     """
-    count = int(flips.sum())
-    if count == 0:
-        return M
-    if count > SPARSE_UPDATE_FRACTION * changed.numel() or net.mode != "float32" \
-            or net.device.type == "mps":
-        return net.overlaps_int(S_new)
-    rows, cols = changed.nonzero(as_tuple=True)  # row-major order, as CSR needs
-    crow = torch.zeros(changed.shape[0] + 1, dtype=torch.long, device=changed.device)
-    crow[1:] = flips.cumsum(0)
-    values = 2.0 * S_new[rows, cols].to(torch.float32)
-    with warnings.catch_warnings():  # sparse CSR support is marked beta in PyTorch
-        warnings.simplefilter("ignore", UserWarning)
-        delta = torch.sparse_csr_tensor(crow, cols, values, size=changed.shape)
-        step = torch.sparse.mm(delta, net.patterns_float.t())
-    return M + step.to(torch.int32)  # |ΔM| <= 2N: exact in float32
+    if H.dtype == torch.float32 and \
+            int(M_new.abs().sum(dim=1, dtype=torch.int64).max()) + net.p >= FLOAT32_EXACT:
+        H = H.to(torch.int64)
+    bound = int(dM.abs().max()) if dM.numel() else 0
+    for c in net.row_chunks(S_new.shape[0]):
+        step = exact.wide_matmul(dM[c], net._xi, bound).to(H.dtype)
+        H[c] += step.sub_(S_new[c] - S_old[c], alpha=net.p)
+    return H
+
+
+def _decide_all(net: Hopfield, H, S):
+    """decide() for a whole batch, in row chunks to bound the temporaries."""
+    new = torch.empty_like(S)
+    for c in net.row_chunks(S.shape[0]):
+        new[c] = decide(H[c], S[c], net)
+    return new
 
 
 def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, generator=None):
@@ -253,16 +256,22 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     conv = torch.full((B,), -1, dtype=torch.long, device=dev)
     rec = _Recorder(net, B, max_steps, targets, record)
     rows = torch.arange(B, device=dev)  # original index of each active probe
-    S, prev, prev_flips = S0.clone(), None, None
+    S, prev, prev_flips = S0, None, None
     M = net.overlaps_int(S)
     rec.store(0, rows, M)
+    H = _fields(net, M, S)
     for t in range(max_steps):
         if rows.numel() == 0:
             break
-        new = sync_update(net, M, S)
+        new = _decide_all(net, H, S)
         changed = new != S
         flips = changed.sum(1)
-        M_new = update_overlaps(net, M, new, changed, flips)
+        if int(flips.sum()) <= SPARSE_UPDATE_FRACTION * changed.numel() and dev.type != "mps":
+            dM = net.overlap_change(changed, new)
+        else:
+            dM = net.overlaps_int(new).sub_(M)
+        del changed
+        M_new = M + dM
         rec.store(t + 1, rows, M_new)
         same = flips == 0
         # a 2-cycle flips the same spins back: only rows with as many flips as last step can be one
@@ -282,9 +291,11 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
             final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
             rec.retire(t + 1, idx)
             keep = ~done
-            rows, S, prev, M, prev_flips = rows[keep], new[keep], S[keep], M_new[keep], flips[keep]
-        else:
-            S, prev, M, prev_flips = new, S, M_new, flips
+            rows, new, S, H = rows[keep], new[keep], S[keep], H[keep]
+            M_new, dM, flips = M_new[keep], dM[keep], flips[keep]
+        if t + 1 < max_steps and rows.numel():
+            H = _advance_fields(net, H, dM, M_new, new, S)
+        S, prev, M, prev_flips = new, S, M_new, flips
     if rows.numel():
         final[rows] = S
     m, e = rec.finish()

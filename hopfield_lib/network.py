@@ -16,6 +16,7 @@ off-diagonal couplings, scaled by N.
 from __future__ import annotations
 
 import math
+import warnings
 
 import torch
 
@@ -44,14 +45,14 @@ class Hopfield:
             raise ValueError(f"patterns: at most 65535 patterns are supported, got p = {self.p}")
         self.device = patterns.device
         self.mode = exact.backend(self.device)
-        extra = 5 * self.p * self.N if self.mode == "float32" else 2 * self.p * self.N
+        extra = {"float32": 5, "onednn": 3, "int8": 1}[self.mode] * self.p * self.N
         check_fits(extra, self.device, f"a network of p={self.p} patterns of N={self.N} neurons")
         self.patterns = patterns.to(torch.int8).contiguous()
-        if self.mode == "int8":  # the layout torch._int_mm wants for S ξᵀ
-            self.patterns_T = self.patterns.t().contiguous()
-            self.patterns_float = None
-        else:
-            self.patterns_float = self.patterns.float()
+        self.patterns_T = self.patterns.t().contiguous()  # (N, p): row i holds neuron i's patterns
+        shared = self.patterns.float() if self.mode == "float32" else None
+        # the same ξ prepared for S ξᵀ (overlaps) and for M ξ (fields)
+        self._xi_T = exact.SpinMatrix(self.patterns_T, self.mode, None if shared is None else shared.t())
+        self._xi = exact.SpinMatrix(self.patterns, self.mode, shared)
 
     @property
     def alpha(self) -> float:
@@ -84,26 +85,40 @@ class Hopfield:
 
     def overlaps_int(self, S: torch.Tensor) -> torch.Tensor:
         """M = S ξᵀ as exact int32, shape (B, p); M/N is the overlap with each pattern."""
-        if self.mode == "int8":
-            return exact.spin_matmul(S, self.patterns_T, "int8")
-        return torch.cat([(S[c].float() @ self.patterns_float.t()).to(torch.int32)
-                          for c in self.row_chunks(S.shape[0])])
+        M = torch.empty((S.shape[0], self.p), dtype=torch.int32, device=self.device)
+        for c in self.row_chunks(S.shape[0]):
+            M[c] = self._xi_T.times_int8(S[c])
+        return M
 
-    def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None, block=None) -> torch.Tensor:
+    def overlap_change(self, changed: torch.Tensor, S_new: torch.Tensor) -> torch.Tensor:
+        """ΔM (B, p) int32 after the spins where ``changed`` (B, N bool) flipped to S_new.
+
+        Exact and cheap when few spins flipped: ΔM = ΔS ξᵀ with ΔS = 2 S_new at the
+        flips, multiplied as a sparse matrix (float32 sums of at most N terms ±2).
+        ξᵀ is converted to float32 a slice of columns at a time, to bound memory.
+        """
+        rows, cols = changed.nonzero(as_tuple=True)  # row-major order, as CSR needs
+        crow = torch.zeros(changed.shape[0] + 1, dtype=torch.long, device=self.device)
+        crow[1:] = changed.sum(1).cumsum(0)
+        values = 2.0 * S_new[rows, cols].to(torch.float32)
+        with warnings.catch_warnings():  # sparse CSR support is marked beta in PyTorch
+            warnings.simplefilter("ignore", UserWarning)
+            delta = torch.sparse_csr_tensor(crow, cols, values, size=changed.shape)
+            out = torch.empty((changed.shape[0], self.p), dtype=torch.int32, device=self.device)
+            width = max(1, FIELD_CHUNK_ENTRIES // self.N)
+            for start in range(0, self.p, width):
+                part = slice(start, start + width)
+                out[:, part] = torch.sparse.mm(delta, self.patterns_T[:, part].float())
+        return out
+
+    def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).
 
-        ``S`` holds the states of just those neurons. Instead of ``cols`` a caller may
-        pass ``block = (ξ columns int8, the same as float32 or None)`` it already has.
-        The values are exact integers, held as float32 where that is exact, else as
-        int32/int64.
+        ``S`` holds the states of just those neurons. The values are exact integers,
+        held as float32 where that is exact (see :func:`exact.wide_matmul`), else int64.
         """
-        if block is None:
-            xi, xf = self.patterns, self.patterns_float
-            if cols is not None:
-                xi, xf = xi[:, cols], (None if xf is None else xf[:, cols])
-        else:
-            xi, xf = block
-        return exact.wide_matmul(M, xi, self.N, self.mode, b_float=xf).add_(S, alpha=-self.p)
+        xi = self._xi if cols is None else exact.SpinMatrix(self.patterns[:, cols], "float32")
+        return exact.wide_matmul(M, xi, self.N).add_(S, alpha=-self.p)
 
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
         """E = -(Σ_μ M_μ² - pN)/(2N) - λp/2 for overlaps M (B, p), float64."""

@@ -58,14 +58,32 @@ def test_low_rank_field_equals_dense_field_bit_for_bit(N, p, lam):
     assert torch.allclose(net.field(S), S.double() @ net.weights(), atol=1e-12)
 
 
-def test_wide_products_exact_beyond_float32_range():
+WORKING_MODES = [m for m in exact.MODES if exact._works(m, torch.device("cpu"))]
+
+
+@pytest.mark.parametrize("mode", WORKING_MODES)
+@pytest.mark.parametrize("limit,dtype", [(3000, torch.float32), (2**20, torch.int64)])
+def test_wide_products_exact_on_every_backend(mode, limit, dtype):
+    """Digits and Horner combination stay exact; large row sums fall back to int64."""
     g = hl.make_generator(1)
-    b = hl.random_patterns(40, 300, generator=g)
-    big = torch.randint(-2**20, 2**20, (9, 40), generator=g, dtype=torch.int32)
-    want = big.long() @ b.long()
-    assert torch.equal(exact.wide_matmul(big, b, 2**20, "float32").long(), want)
-    if exact._int8_works(torch.device("cpu")):
-        assert torch.equal(exact.wide_matmul(big, b, 2**20, "int8").long(), want)
+    b = hl.random_patterns(41, 301, generator=g)
+    x = torch.randint(-limit, limit + 1, (9, 41), generator=g, dtype=torch.int32)
+    x[0, 0] = limit  # the bound itself is reached
+    got = exact.wide_matmul(x, exact.SpinMatrix(b, mode))
+    assert got.dtype == dtype
+    assert torch.equal(got.long(), x.long() @ b.long())
+
+
+@pytest.mark.parametrize("mode", WORKING_MODES)
+def test_int8_products_exact_on_every_backend(mode):
+    g = hl.make_generator(2)
+    for m, k, n in [(1, 7, 5), (33, 130, 17), (300, 1000, 64)]:
+        a = torch.randint(-128, 128, (m, k), generator=g, dtype=torch.int8)
+        b = hl.random_patterns(k, n, generator=g)
+        assert torch.equal(exact.SpinMatrix(b, mode).times_int8(a).long(), a.long() @ b.long())
+
+
+def test_digits_needed():
     assert exact.digits_needed(127) == 1 and exact.digits_needed(128) == 2
     assert exact.digits_needed(32639) == 2 and exact.digits_needed(32640) == 3
 
