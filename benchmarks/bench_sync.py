@@ -172,6 +172,7 @@ def main(argv=None):
         "float32": [(ref_N, ref_N, ref_N), (dense_N, dense_N, int(P["alpha"] * dense_N))],
         "float64": [(ref_N, ref_N, ref_N)],
         "int8": [(512 if args.quick else 1024,) * 3, (pB8, ref_N, pB8)],
+        "onednn": [(512 if args.quick else 1024,) * 3, (pB8, ref_N, pB8), (pB8, pB8, ref_N)],
     }
     peaks = common.run_worker(script, {"task": "peaks", "shapes": shapes, "threads": args.threads})
     peak_text = common.describe_peaks({k: tuple(v) for k, v in peaks.items()})

@@ -127,7 +127,8 @@ def median(xs):
 def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None) -> float | None:
     """Best rate (operations per second, 2·m·k·n per product) of one matrix product.
 
-    ``kind``: "float32", "float64" (torch) or "int8" (``torch._int_mm``, int8 x int8 -> int32).
+    ``kind``: "float32", "float64" (torch), "int8" (``torch._int_mm``, int8 x int8 -> int32)
+    or "onednn" (oneDNN's int8 kernel as the engine calls it, ±1 right operand).
     Returns None where the product is not supported (e.g. _int_mm shapes on some backends).
     """
     import torch
@@ -138,6 +139,12 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
         a = torch.randint(-1, 2, (m, k), generator=gen, device=dev, dtype=torch.int8)
         b = torch.randint(-1, 2, (k, n), generator=gen, device=dev, dtype=torch.int8)
         fn = torch._int_mm
+    elif kind == "onednn":
+        if not hl.exact._works("onednn", dev):
+            return None
+        a = torch.randint(-128, 128, (m, k), generator=gen, device=dev, dtype=torch.int8)
+        b = hl.exact.SpinMatrix(hl.random_patterns(k, n, generator=gen), "onednn")
+        fn = hl.exact.SpinMatrix.times_int8
     else:
         dt = {"float32": torch.float32, "float64": torch.float64}[kind]
         if dt == torch.float64 and dev.type == "mps":
@@ -170,10 +177,11 @@ def measure_peaks(shapes: dict, device=None) -> dict:
 
 
 def describe_peaks(peaks: dict) -> str:
-    unit = {"int8": "GOP/s", "float32": "GFLOP/s", "float64": "GFLOP/s"}
+    unit = {"int8": "GOP/s", "onednn": "GOP/s", "float32": "GFLOP/s", "float64": "GFLOP/s"}
+    names = {"int8": "torch._int_mm int8 -> int32", "onednn": "oneDNN int8 (qlinear_pointwise) -> float32"}
     lines = []
     for kind, (rate, shape) in peaks.items():
-        what = "torch._int_mm int8 -> int32" if kind == "int8" else f"torch.mm {kind}"
+        what = names.get(kind, f"torch.mm {kind}")
         if rate is None:
             lines.append(f"- {what}: not supported here")
         else:
@@ -201,7 +209,7 @@ def machine_summary(device=None) -> str:
     if dev.type == "cuda":
         extra = f", GPU {torch.cuda.get_device_name(dev)}"
     return (f"device {dev}{extra}; CPU {cpu}, {os.cpu_count()} logical cores, torch threads "
-            f"{torch.get_num_threads()}; torch {torch.__version__}, hopfield_lib {hl.__version__}, "
+            f"{torch.get_num_threads()}; engine products {hl.exact.backend(dev)}; torch {torch.__version__}, hopfield_lib {hl.__version__}, "
             f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}")
 
 

@@ -106,19 +106,41 @@ def _fields(net: Hopfield, M, S):
 def _advance_fields(net: Hopfield, H, dM, M_new, S_new, S_old):
     """Fields of S_new from those of S_old: H + ΔM ξ - p (S_new - S_old), exact.
 
-    ΔM = M_new - M_old is small after the first steps (a few flips per probe), so
-    ΔM ξ needs a single int8 product where the full M ξ would need two or three.
+    ΔM = M_new - M_old is even (a flip moves an overlap by ±2) and small after the
+    first steps, so ΔM/2 ξ needs a single int8 product where M ξ needs two or three.
     H stays float32 while every row certifies Σ|M_new| + p < 2**24, which bounds
-    every new field; otherwise it moves to int64.
+    every new field; otherwise it moves to int64. (The step itself is even and
+    below 2**25, so float32 holds it exactly too.)
     """
     if H.dtype == torch.float32 and \
             int(M_new.abs().sum(dim=1, dtype=torch.int64).max()) + net.p >= FLOAT32_EXACT:
         H = H.to(torch.int64)
-    bound = int(dM.abs().max()) if dM.numel() else 0
+    half = dM >> 1
+    bound = int(half.abs().max()) if half.numel() else 0
     for c in net.row_chunks(S_new.shape[0]):
-        step = exact.wide_matmul(dM[c], net._xi, bound).to(H.dtype)
+        step = exact.wide_matmul(half[c], net._xi, bound).to(H.dtype).mul_(2)
         H[c] += step.sub_(S_new[c] - S_old[c], alpha=net.p)
     return H
+
+
+def _compact(net: Hopfield, t, keep):
+    """``t[keep]`` for ascending row indices ``keep``, written over t's first rows (no second copy).
+
+    Row i receives row keep[i] >= i; a chunk reads only rows at or after its own
+    first row, which earlier chunks have not overwritten.
+    """
+    for c in net.row_chunks(keep.numel(), t.shape[1]):
+        idx = keep[c]
+        t[c.start:c.start + idx.numel()] = t[idx]
+    return t[:keep.numel()]
+
+
+def _rows_equal(net: Hopfield, a, b, idx):
+    """(len(idx),) bool: rows idx of a and b are equal; in chunks, to bound temporaries."""
+    out = torch.empty(idx.numel(), dtype=torch.bool, device=a.device)
+    for c in net.row_chunks(idx.numel()):
+        out[c] = (a[idx[c]] == b[idx[c]]).all(1)
+    return out
 
 
 def _decide_all(net: Hopfield, H, S):
@@ -279,7 +301,7 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
         if prev is not None:
             maybe = (flips == prev_flips) & ~same
             if bool(maybe.any()):
-                back[maybe] = (new[maybe] == prev[maybe]).all(1)
+                back[maybe] = _rows_equal(net, new, prev, maybe.nonzero().squeeze(1))
         done = same | back
         if bool(done.any()):
             idx = rows[done]
@@ -290,9 +312,10 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
             even = (max_steps - (t + 1)) % 2 == 0
             final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
             rec.retire(t + 1, idx)
-            keep = ~done
-            rows, new, S, H = rows[keep], new[keep], S[keep], H[keep]
-            M_new, dM, flips = M_new[keep], dM[keep], flips[keep]
+            keep = (~done).nonzero().squeeze(1)
+            rows, M_new, dM, flips = rows[keep], M_new[keep], dM[keep], flips[keep]
+            S = S[keep]  # S may be the caller's S0: never overwritten
+            new, H = _compact(net, new, keep), _compact(net, H, keep)
         if t + 1 < max_steps and rows.numel():
             H = _advance_fields(net, H, dM, M_new, new, S)
         S, prev, M, prev_flips = new, S, M_new, flips

@@ -16,7 +16,6 @@ off-diagonal couplings, scaled by N.
 from __future__ import annotations
 
 import math
-import warnings
 
 import torch
 
@@ -94,31 +93,28 @@ class Hopfield:
         """ΔM (B, p) int32 after the spins where ``changed`` (B, N bool) flipped to S_new.
 
         Exact and cheap when few spins flipped: ΔM = ΔS ξᵀ with ΔS = 2 S_new at the
-        flips, multiplied as a sparse matrix (float32 sums of at most N terms ±2).
-        ξᵀ is converted to float32 a slice of columns at a time, to bound memory.
+        flips, multiplied as a sparse matrix.
         """
-        rows, cols = changed.nonzero(as_tuple=True)  # row-major order, as CSR needs
-        crow = torch.zeros(changed.shape[0] + 1, dtype=torch.long, device=self.device)
-        crow[1:] = changed.sum(1).cumsum(0)
+        rows, cols = changed.nonzero(as_tuple=True)  # row-major
         values = 2.0 * S_new[rows, cols].to(torch.float32)
-        with warnings.catch_warnings():  # sparse CSR support is marked beta in PyTorch
-            warnings.simplefilter("ignore", UserWarning)
-            delta = torch.sparse_csr_tensor(crow, cols, values, size=changed.shape)
-            out = torch.empty((changed.shape[0], self.p), dtype=torch.int32, device=self.device)
-            width = max(1, FIELD_CHUNK_ENTRIES // self.N)
-            for start in range(0, self.p, width):
-                part = slice(start, start + width)
-                out[:, part] = torch.sparse.mm(delta, self.patterns_T[:, part].float())
-        return out
+        return exact.sparse_times(rows, cols, values, changed.shape[0], self.patterns_T).to(torch.int32)
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).
 
-        ``S`` holds the states of just those neurons. The values are exact integers,
-        held as float32 where that is exact (see :func:`exact.wide_matmul`), else int64.
+        M must be overlaps of ±1 states (so every M_μ has the parity of N) and ``S``
+        holds the states of just those neurons. Writing M = 2 Q + r with r = N mod 2
+        halves the integers to multiply: M ξ = 2 Q ξ + r Σ_μ ξ_μ. The values are exact
+        integers, float32 where that is exact (see :func:`exact.wide_matmul`), else int64.
         """
-        xi = self._xi if cols is None else exact.SpinMatrix(self.patterns[:, cols], "float32")
-        return exact.wide_matmul(M, xi, self.N).add_(S, alpha=-self.p)
+        xi = self.patterns if cols is None else self.patterns[:, cols]
+        product = self._xi if cols is None else exact.SpinMatrix(xi, "float32")
+        r = self.N % 2
+        half = (M - r) >> 1
+        out = exact.wide_matmul(half, product, (self.N + 1) // 2).mul_(2)
+        if r:
+            out += xi.sum(0, dtype=torch.int32).to(out.dtype)
+        return out.sub_(S, alpha=self.p)
 
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
         """E = -(Σ_μ M_μ² - pN)/(2N) - λp/2 for overlaps M (B, p), float64."""

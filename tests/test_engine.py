@@ -75,6 +75,20 @@ def test_wide_products_exact_on_every_backend(mode, limit, dtype):
 
 
 @pytest.mark.parametrize("mode", WORKING_MODES)
+def test_wide_products_with_a_few_large_entries(mode):
+    """Mostly one-digit integers and a few large ones (a retrieved pattern's overlap):
+    on the int8 backends the large part goes through the sparse residual product."""
+    g = hl.make_generator(3)
+    b = hl.random_patterns(600, 90, generator=g)
+    x = torch.randint(-127, 128, (50, 600), generator=g, dtype=torch.int32)
+    x[torch.arange(50), torch.randint(0, 600, (50,), generator=g)] = torch.randint(
+        -5000, 5000, (50,), generator=g, dtype=torch.int32)
+    assert int((x.abs() > 127).sum()) <= exact.SPARSE_RESIDUAL_SHARE * x.numel()
+    got = exact.wide_matmul(x, exact.SpinMatrix(b, mode))
+    assert got.dtype == torch.float32 and torch.equal(got.long(), x.long() @ b.long())
+
+
+@pytest.mark.parametrize("mode", WORKING_MODES)
 def test_int8_products_exact_on_every_backend(mode):
     g = hl.make_generator(2)
     for m, k, n in [(1, 7, 5), (33, 130, 17), (300, 1000, 64)]:
