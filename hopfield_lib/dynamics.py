@@ -103,20 +103,27 @@ def _fields(net: Hopfield, M, S):
     return H
 
 
-def _advance_fields(net: Hopfield, H, dM, M_new, S_new, S_old):
+def _advance_fields(net: Hopfield, H, dM, M_old, S_new, S_old):
     """Fields of S_new from those of S_old: H + ΔM ξ - p (S_new - S_old), exact.
 
     ΔM = M_new - M_old is even (a flip moves an overlap by ±2) and small after the
-    first steps, so ΔM/2 ξ needs a single int8 product where M ξ needs two or three.
-    H stays float32 while every row certifies Σ|M_new| + p < 2**24, which bounds
-    every new field; otherwise it moves to int64. (The step itself is even and
-    below 2**25, so float32 holds it exactly too.)
+    first steps, so ΔM/2 fits one int8 digit but for a few entries (the overlap with
+    the pattern being retrieved): those are added as a sparse product. H stays
+    float32 while every row certifies Σ|M_old| + Σ|ΔM| + 2p < 2**24, which bounds
+    every intermediate value; otherwise it moves to int64.
     """
-    if H.dtype == torch.float32 and \
-            int(M_new.abs().sum(dim=1, dtype=torch.int64).max()) + net.p >= FLOAT32_EXACT:
+    rowsum = (M_old.abs().sum(1, dtype=torch.int64) + dM.abs().sum(1, dtype=torch.int64))
+    if H.dtype == torch.float32 and int(rowsum.max()) + 2 * net.p >= FLOAT32_EXACT:
         H = H.to(torch.int64)
     half = dM >> 1
     bound = int(half.abs().max()) if half.numel() else 0
+    split = None
+    if H.dtype == torch.float32 and bound > 127 and net.mode != "float32" and H.device.type != "mps":
+        split = exact.split_large(half)
+    if split is not None:
+        half, rows, cols, residual = split
+        bound = 127
+        exact.sparse_times(rows, cols, 2 * residual, H.shape[0], net.patterns, out=H)
     for c in net.row_chunks(S_new.shape[0]):
         step = exact.wide_matmul(half[c], net._xi, bound).to(H.dtype).mul_(2)
         H[c] += step.sub_(S_new[c] - S_old[c], alpha=net.p)
@@ -313,11 +320,11 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
             final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
             rec.retire(t + 1, idx)
             keep = (~done).nonzero().squeeze(1)
-            rows, M_new, dM, flips = rows[keep], M_new[keep], dM[keep], flips[keep]
-            S = S[keep]  # S may be the caller's S0: never overwritten
+            rows, M, M_new, dM, flips = rows[keep], M[keep], M_new[keep], dM[keep], flips[keep]
+            S = S[keep] if S is S0 else _compact(net, S, keep)  # never overwrite the caller's S0
             new, H = _compact(net, new, keep), _compact(net, H, keep)
         if t + 1 < max_steps and rows.numel():
-            H = _advance_fields(net, H, dM, M_new, new, S)
+            H = _advance_fields(net, H, dM, M, new, S)
         S, prev, M, prev_flips = new, S, M_new, flips
     if rows.numel():
         final[rows] = S

@@ -24,7 +24,7 @@ import warnings
 import torch
 
 FLOAT32_EXACT = 2**24  # float32 holds every integer of smaller magnitude
-SLICE_ENTRIES = 2**25  # float32 entries of a ±1 matrix converted at once by sparse_times
+SLICE_ENTRIES = 2**24  # float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
 SPARSE_RESIDUAL_SHARE = 1 / 512  # at most this share of entries beyond one digit: multiply them sparsely
 MODES = ("int8", "onednn", "float32")
 _backend_cache: dict = {}
@@ -134,28 +134,43 @@ def digits_needed(bound: int) -> int:
     return count
 
 
-def sparse_times(rows, cols, values, m: int, b: torch.Tensor) -> torch.Tensor:
-    """Exact X @ b for a sparse X (m, k), given as row-major (rows, cols, values), and ±1 int8 b (k, n).
+def sparse_times(rows, cols, values, m: int, b: torch.Tensor, out=None) -> torch.Tensor:
+    """out + X @ b for a sparse X (m, k), given as row-major (rows, cols, values), and ±1 int8 b (k, n).
 
-    float32 sums, exact while every row of X has Σ|X| < 2**24. b is converted to
-    float32 a slice of rows at a time, to bound memory; slices no entry needs are skipped.
+    ``out`` (m, n) float32 is updated in place, or starts at zero when None. float32
+    sums, exact while every row of X has Σ|X| < 2**24 and out stays below 2**24. b
+    is converted to float32 a block at a time (rows and columns), to bound memory.
     """
     k, n = b.shape
-    out = torch.zeros((m, n), dtype=torch.float32, device=b.device)
-    width = max(1, SLICE_ENTRIES // n)
+    if out is None:
+        out = torch.zeros((m, n), dtype=torch.float32, device=b.device)
+    col_width = max(1, SLICE_ENTRIES // max(m, 1))
+    row_width = max(1, SLICE_ENTRIES // min(n, col_width))
     with warnings.catch_warnings():  # sparse CSR support is marked beta in PyTorch
         warnings.simplefilter("ignore", UserWarning)
-        for start in range(0, k, width):
-            inside = (cols >= start) & (cols < start + width)
+        for r0 in range(0, k, row_width):
+            inside = (cols >= r0) & (cols < r0 + row_width)
             if not bool(inside.any()):
                 continue
-            r = rows[inside]
             crow = torch.zeros(m + 1, dtype=torch.long, device=b.device)
-            crow[1:] = torch.bincount(r, minlength=m).cumsum(0)
-            part = b[start:start + width]
-            X = torch.sparse_csr_tensor(crow, cols[inside] - start, values[inside], size=(m, part.shape[0]))
-            out += torch.sparse.mm(X, part.float())
+            crow[1:] = torch.bincount(rows[inside], minlength=m).cumsum(0)
+            height = min(row_width, k - r0)
+            X = torch.sparse_csr_tensor(crow, cols[inside] - r0, values[inside], size=(m, height))
+            for c0 in range(0, n, col_width):
+                block = b[r0:r0 + height, c0:c0 + col_width].float()
+                out[:, c0:c0 + col_width] += torch.sparse.mm(X, block)
     return out
+
+
+def split_large(x: torch.Tensor):
+    """(x clipped to one int8 digit, rows, cols, residual values) when at most
+    SPARSE_RESIDUAL_SHARE of x's entries lie beyond ±127; else None."""
+    large = x.abs() > 127
+    if int(large.sum()) > SPARSE_RESIDUAL_SHARE * x.numel():
+        return None
+    clipped = x.clamp(-127, 127)
+    rows, cols = large.nonzero(as_tuple=True)
+    return clipped, rows, cols, (x[rows, cols] - clipped[rows, cols]).to(torch.float32)
 
 
 def wide_matmul(x: torch.Tensor, b: SpinMatrix, bound: int = None) -> torch.Tensor:
@@ -163,30 +178,17 @@ def wide_matmul(x: torch.Tensor, b: SpinMatrix, bound: int = None) -> torch.Tens
 
     Returns float32 when every row of x has Σ|x| + k < 2**24 (a certificate that
     bounds every partial sum below), else int64. In float32 mode a certified
-    product is a single float32 product. Otherwise:
-
-    * if only a few entries lie beyond one int8 digit (at most SPARSE_RESIDUAL_SHARE,
-      say the large overlap with a retrieved pattern), x is clipped to [-127, 127]
-      for one int8 product and the rest is added as a sparse product;
-    * else x is split into balanced base-256 digits x = Σ_d 256^d x_d, one exact int8
-      product each, combined from the top digit down (Horner): every intermediate
-      is (x_(>=d) / 256^d) @ b with |x_(>=d) / 256^d| <= |x| + 1/2, exact in float32
-      under the same certificate.
+    product is a single float32 product. Otherwise x is split into balanced
+    base-256 digits x = Σ_d 256^d x_d, one exact int8 product each, combined from the
+    top digit down (Horner): every intermediate is (x_(>=d) / 256^d) @ b with
+    |x_(>=d) / 256^d| <= |x| + 1/2, exact in float32 under the same certificate.
     """
-    m, k = x.shape
+    k = x.shape[1]
     if bound is None:
         bound = int(x.abs().max()) if x.numel() else 0
     certified = x.numel() == 0 or int(x.abs().sum(dim=1, dtype=torch.int64).max()) + k < FLOAT32_EXACT
     if b.mode == "float32" and certified:
         return x.float() @ b.data
-    if certified and bound > 127 and b.device.type != "mps":
-        large = x.abs() > 127
-        if int(large.sum()) <= SPARSE_RESIDUAL_SHARE * x.numel():
-            clipped = x.clamp(-127, 127)
-            rows, cols = large.nonzero(as_tuple=True)
-            residual = (x[rows, cols] - clipped[rows, cols]).to(torch.float32)
-            out = b.times_int8(clipped.to(torch.int8)).to(torch.float32)
-            return out.add_(sparse_times(rows, cols, residual, m, b.spins))
     rest = x.to(torch.int64)
     digits = []
     for _ in range(digits_needed(bound)):

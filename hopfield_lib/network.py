@@ -24,7 +24,7 @@ from ._checks import require_range, require_spins
 from .device import check_fits, real_dtype
 
 # Full-batch products work on at most this many entries (rows x N) at once, to bound memory.
-FIELD_CHUNK_ENTRIES = 2**25
+FIELD_CHUNK_ENTRIES = 2**23
 
 
 class Hopfield:

@@ -75,17 +75,21 @@ def test_wide_products_exact_on_every_backend(mode, limit, dtype):
 
 
 @pytest.mark.parametrize("mode", WORKING_MODES)
-def test_wide_products_with_a_few_large_entries(mode):
+def test_one_digit_product_plus_sparse_residual(mode):
     """Mostly one-digit integers and a few large ones (a retrieved pattern's overlap):
-    on the int8 backends the large part goes through the sparse residual product."""
+    clipped int8 product plus the sparse residual, added into an existing output."""
     g = hl.make_generator(3)
     b = hl.random_patterns(600, 90, generator=g)
     x = torch.randint(-127, 128, (50, 600), generator=g, dtype=torch.int32)
     x[torch.arange(50), torch.randint(0, 600, (50,), generator=g)] = torch.randint(
         -5000, 5000, (50,), generator=g, dtype=torch.int32)
-    assert int((x.abs() > 127).sum()) <= exact.SPARSE_RESIDUAL_SHARE * x.numel()
-    got = exact.wide_matmul(x, exact.SpinMatrix(b, mode))
-    assert got.dtype == torch.float32 and torch.equal(got.long(), x.long() @ b.long())
+    clipped, rows, cols, residual = exact.split_large(x)
+    assert clipped.abs().max() <= 127 and rows.numel() > 0
+    start = torch.randint(-1000, 1000, (50, 90), generator=g).float()
+    out = exact.sparse_times(rows, cols, residual, 50, b, out=start.clone())
+    out += exact.wide_matmul(clipped, exact.SpinMatrix(b, mode), 127)
+    assert torch.equal(out.long(), start.long() + x.long() @ b.long())
+    assert exact.split_large(torch.full((10, 10), 200)) is None  # too many large entries
 
 
 @pytest.mark.parametrize("mode", WORKING_MODES)
@@ -281,3 +285,22 @@ def test_update_neurons_one_at_a_time_equals_async_sweep():
     assert torch.equal(S, want)
     with pytest.raises(ValueError, match="neurons must lie"):
         hl.update_neurons(net, S, [120])
+
+
+def test_sync_fields_with_sparse_residual_match_dense_reference(monkeypatch):
+    """Few probes and many patterns: after the first step ΔM/2 exceeds one int8 digit only
+    at each probe's target, so the incremental fields take the sparse-residual path."""
+    used = []
+    split = exact.split_large
+    monkeypatch.setattr(exact, "split_large", lambda x: used.append(split(x)) or used[-1])
+    N, p, B = 2048, 600, 20
+    g = hl.make_generator(21)
+    xi = hl.random_patterns(p, N, generator=g)
+    net = hl.Hopfield(xi)
+    S0 = hl.corrupt(xi[:B], 0.5, generator=g)
+    targets = torch.arange(B)
+    for steps in (1, 2, 3, 8):
+        res = hl.run(net, S0, targets=targets, max_steps=steps)
+        assert torch.equal(res.state, hl.reference.dense_sync_run(xi, S0, steps)[0]), steps
+    if net.mode != "float32":
+        assert any(u is not None for u in used)
