@@ -144,7 +144,8 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
             return None
         a = torch.randint(-128, 128, (m, k), generator=gen, device=dev, dtype=torch.int8)
         b = hl.exact.SpinMatrix(hl.random_patterns(k, n, generator=gen), "onednn")
-        fn = hl.exact.SpinMatrix.times_int8
+        def fn(a, b):
+            return b.times_int8(a)
     else:
         dt = {"float32": torch.float32, "float64": torch.float64}[kind]
         if dt == torch.float64 and dev.type == "mps":

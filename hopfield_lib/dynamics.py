@@ -15,6 +15,8 @@ their dynamics are otherwise independent.
 Speed without approximation:
 
 * fields come from the overlaps M = S ξᵀ (never from J) and are exact integers;
+  a synchronous run keeps them and adds ΔM ξ when the overlaps change (one int8
+  product once few spins flip, see ``_advance_fields``);
 * at T = 0 a synchronous probe that reached a fixed point or a 2-cycle has a known
   future: it is no longer computed, and its state at any later step is still exact;
 * sweeps keep M up to date per block of neurons: the block's fields come from M at
@@ -33,12 +35,13 @@ from ._checks import require_int, require_range, require_tensor
 from .device import check_fits, real_dtype
 from . import exact
 from .exact import FLOAT32_EXACT
-from .network import Hopfield
+from .network import FIELD_CHUNK_ENTRIES, Hopfield
 
 RULES = ("sync", "async", "hybrid")
 BLOCK = 256  # neurons per block in a sweep when groups are small (see _run_sweeps)
 OWN_BLOCK_GROUP = 16  # groups at least this large are their own block: no settling needed
 SPARSE_UPDATE_FRACTION = 1 / 256  # below this fraction of flipped spins, update M flip by flip
+SYNC_GROUP_BYTES = 2**30  # working memory of one group of probes in a synchronous run
 
 
 @dataclass
@@ -214,9 +217,21 @@ def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator
     return S0, k, T, max_steps, targets
 
 
-def _estimate_bytes(net, B, max_steps, record):
-    per_probe = net.N * (3 + 4 * 3) + net.p * 4 * 4  # states, fields and temporaries, overlaps
-    return B * per_probe + (2 * 8 * (max_steps + 1) * B if record else 0)
+def _sync_group_rows(net) -> int:
+    """Probes a deterministic synchronous run works on at once: its per-probe arrays
+    (float32 fields, three int8 states, int32 overlaps) stay within SYNC_GROUP_BYTES."""
+    return max(1, SYNC_GROUP_BYTES // (8 * net.N + 12 * net.p))
+
+
+def _estimate_bytes(net, B, rule, T, max_steps, record):
+    """Bytes a run needs beyond its inputs: results, working arrays, largest temporaries."""
+    chunk = 4 * FIELD_CHUNK_ENTRIES * 4
+    recorded = 2 * 8 * (max_steps + 1) * B if record else 0
+    if rule == "sync" and T == 0:
+        rows = min(B, _sync_group_rows(net))
+        return B * net.N + rows * (8 * net.N + 12 * net.p) + chunk + recorded
+    per_probe = net.N * (1 + 12 + (8 if T > 0 else 0)) + 16 * net.p  # states, thresholds, overlaps
+    return B * per_probe + 4 * net.N * net.p + chunk + recorded
 
 
 # ---------------------------------------------------------------------- run
@@ -230,7 +245,7 @@ def run(net, S0, *, rule="sync", k=None, temperature=0.0, max_steps=100,
     """
     S0, k, T, max_steps, targets = _check_run_args(net, S0, rule, k, temperature, max_steps,
                                                    targets, generator)
-    check_fits(_estimate_bytes(net, S0.shape[0], max_steps, record), net.device,
+    check_fits(_estimate_bytes(net, S0.shape[0], rule, T, max_steps, record), net.device,
                f"a run of {S0.shape[0]} probes on N={net.N}")
     if rule == "sync" and T == 0:
         out = _run_sync_deterministic(net, S0, max_steps, targets, record)
@@ -278,14 +293,33 @@ class _Recorder:
 
 
 def _run_sync_deterministic(net, S0, max_steps, targets, record):
+    """T = 0 synchronous steps, probes in groups of at most _sync_group_rows (they are independent)."""
     B, dev = S0.shape[0], net.device
     final = S0.clone()
     fixed = torch.zeros(B, dtype=torch.bool, device=dev)
     cycle2 = torch.zeros_like(fixed)
     conv = torch.full((B,), -1, dtype=torch.long, device=dev)
     rec = _Recorder(net, B, max_steps, targets, record)
-    rows = torch.arange(B, device=dev)  # original index of each active probe
-    S, prev, prev_flips = S0, None, None
+    size = _sync_group_rows(net)
+    for start in range(0, B, size):
+        rows = torch.arange(start, min(B, start + size), device=dev)
+        _sync_group(net, S0[start:start + size], rows, max_steps, final, fixed, cycle2, conv, rec)
+    m, e = rec.finish()
+    return final, fixed, cycle2, conv, m, e
+
+
+def _count_flips(net: Hopfield, new, S):
+    """(B,) number of spins where ``new`` differs from ``S``, in row chunks."""
+    flips = torch.empty(S.shape[0], dtype=torch.long, device=S.device)
+    for c in net.row_chunks(S.shape[0]):
+        flips[c] = (new[c] != S[c]).sum(1)
+    return flips
+
+
+def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
+    """Run one group of probes (original indices ``rows``), writing into the shared results."""
+    S0, dev = S, S.device
+    prev, prev_flips = None, None
     M = net.overlaps_int(S)
     rec.store(0, rows, M)
     H = _fields(net, M, S)
@@ -293,13 +327,11 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
         if rows.numel() == 0:
             break
         new = _decide_all(net, H, S)
-        changed = new != S
-        flips = changed.sum(1)
-        if int(flips.sum()) <= SPARSE_UPDATE_FRACTION * changed.numel() and dev.type != "mps":
-            dM = net.overlap_change(changed, new)
+        flips = _count_flips(net, new, S)
+        if int(flips.sum()) <= SPARSE_UPDATE_FRACTION * new.numel() and dev.type != "mps":
+            dM = net.overlap_change(S, new)
         else:
             dM = net.overlaps_int(new).sub_(M)
-        del changed
         M_new = M + dM
         rec.store(t + 1, rows, M_new)
         same = flips == 0
@@ -328,8 +360,6 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
         S, prev, M, prev_flips = new, S, M_new, flips
     if rows.numel():
         final[rows] = S
-    m, e = rec.finish()
-    return final, fixed, cycle2, conv, m, e
 
 
 def _sweep_dtype(net, block):

@@ -24,7 +24,7 @@ from ._checks import require_range, require_spins
 from .device import check_fits, real_dtype
 
 # Full-batch products work on at most this many entries (rows x N) at once, to bound memory.
-FIELD_CHUNK_ENTRIES = 2**23
+FIELD_CHUNK_ENTRIES = 2**24
 
 
 class Hopfield:
@@ -89,15 +89,19 @@ class Hopfield:
             M[c] = self._xi_T.times_int8(S[c])
         return M
 
-    def overlap_change(self, changed: torch.Tensor, S_new: torch.Tensor) -> torch.Tensor:
-        """ΔM (B, p) int32 after the spins where ``changed`` (B, N bool) flipped to S_new.
+    def overlap_change(self, S_old: torch.Tensor, S_new: torch.Tensor) -> torch.Tensor:
+        """ΔM (B, p) int32 from S_old to S_new (B, N), exact and cheap when few spins flipped.
 
-        Exact and cheap when few spins flipped: ΔM = ΔS ξᵀ with ΔS = 2 S_new at the
-        flips, multiplied as a sparse matrix.
+        ΔM = ΔS ξᵀ with ΔS = 2 S_new at the flips, multiplied as a sparse matrix.
         """
-        rows, cols = changed.nonzero(as_tuple=True)  # row-major
+        rows, cols = [], []
+        for c in self.row_chunks(S_old.shape[0]):
+            r, k = (S_new[c] != S_old[c]).nonzero(as_tuple=True)  # row-major
+            rows.append(r + c.start)
+            cols.append(k)
+        rows, cols = torch.cat(rows), torch.cat(cols)
         values = 2.0 * S_new[rows, cols].to(torch.float32)
-        return exact.sparse_times(rows, cols, values, changed.shape[0], self.patterns_T).to(torch.int32)
+        return exact.sparse_times(rows, cols, values, S_old.shape[0], self.patterns_T).to(torch.int32)
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).

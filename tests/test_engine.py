@@ -164,8 +164,14 @@ def test_sync_even_p_ties_keep_state():
     assert torch.equal(one[nh == 0], S0[nh == 0])
 
 
-def test_fixed_points_and_two_cycles_are_consistent_with_trajectories():
+@pytest.mark.parametrize("group_bytes", [None, 20_000])
+def test_fixed_points_and_two_cycles_are_consistent_with_trajectories(monkeypatch, group_bytes):
+    """group_bytes=20_000 makes the run work on its 60 probes in groups of 6."""
+    if group_bytes:
+        monkeypatch.setattr(dynamics, "SYNC_GROUP_BYTES", group_bytes)
     g, xi, net, S0 = setup(300, 60, m0=0.7, seed=6)
+    if group_bytes:
+        assert dynamics._sync_group_rows(net) == 6
     res = hl.run(net, S0, max_steps=40, record=True)
     a = hl.reference.dense_sync_run(xi, S0, 40)[0]
     b = hl.reference.dense_sync_run(xi, S0, 41)[0]
