@@ -84,8 +84,10 @@ def decide(nh_offdiag, S, net: Hopfield, threshold=None):
         margin = nh_offdiag.to(real_dtype(S.device)).add(S, alpha=net.self_term)
         if threshold is not None:
             margin = margin.sub_(threshold)  # margin is a fresh tensor here
-    new = margin.sign().to(S.dtype)
-    return torch.where(new == 0, S, new)  # a zero margin keeps the current state
+    up = margin > 0
+    new = up.to(S.dtype).mul_(2).sub_(1)
+    tie = margin == 0
+    return torch.where(tie, S, new) if bool(tie.any()) else new  # a zero margin keeps the state
 
 
 def glauber_thresholds(net: Hopfield, T: float, shape, generator):
@@ -319,7 +321,7 @@ def _count_flips(net: Hopfield, new, S):
 def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
     """Run one group of probes (original indices ``rows``), writing into the shared results."""
     S0, dev = S, S.device
-    prev, prev_flips = None, None
+    prev, prev_flips, prev_M = None, None, None
     M = net.overlaps_int(S)
     rec.store(0, rows, M)
     H = _fields(net, M, S)
@@ -335,10 +337,12 @@ def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
         M_new = M + dM
         rec.store(t + 1, rows, M_new)
         same = flips == 0
-        # a 2-cycle flips the same spins back: only rows with as many flips as last step can be one
+        # a 2-cycle flips the same spins back, so it has as many flips as last step and
+        # the overlaps of two steps ago: only such rows are compared spin by spin
         back = torch.zeros_like(same)
         if prev is not None:
             maybe = (flips == prev_flips) & ~same
+            maybe &= (M_new == prev_M).all(1)
             if bool(maybe.any()):
                 back[maybe] = _rows_equal(net, new, prev, maybe.nonzero().squeeze(1))
         done = same | back
@@ -357,7 +361,7 @@ def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
             new, H = _compact(net, new, keep), _compact(net, H, keep)
         if t + 1 < max_steps and rows.numel():
             H = _advance_fields(net, H, dM, M, new, S)
-        S, prev, M, prev_flips = new, S, M_new, flips
+        S, prev, M, prev_flips, prev_M = new, S, M_new, flips, M
     if rows.numel():
         final[rows] = S
 

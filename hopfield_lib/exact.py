@@ -138,27 +138,27 @@ def sparse_times(rows, cols, values, m: int, b: torch.Tensor, out=None) -> torch
     """out + X @ b for a sparse X (m, k), given as row-major (rows, cols, values), and ±1 int8 b (k, n).
 
     ``out`` (m, n) float32 is updated in place, or starts at zero when None. float32
-    sums, exact while every row of X has Σ|X| < 2**24 and out stays below 2**24. b
-    is converted to float32 a block at a time (rows and columns), to bound memory.
+    sums, exact while every row of X has Σ|X| < 2**24 and out stays below 2**24.
+    Only the rows of b that X uses are converted to float32, a block at a time
+    (rows and columns), to bound memory.
     """
-    k, n = b.shape
+    n = b.shape[1]
     if out is None:
         out = torch.zeros((m, n), dtype=torch.float32, device=b.device)
+    used, position = torch.unique(cols, return_inverse=True)  # sorted: keeps CSR order
     col_width = max(1, SLICE_ENTRIES // max(m, 1))
     row_width = max(1, SLICE_ENTRIES // min(n, col_width))
     with warnings.catch_warnings():  # sparse CSR support is marked beta in PyTorch
         warnings.simplefilter("ignore", UserWarning)
-        for r0 in range(0, k, row_width):
-            inside = (cols >= r0) & (cols < r0 + row_width)
-            if not bool(inside.any()):
-                continue
+        for u0 in range(0, used.numel(), row_width):
+            inside = (position >= u0) & (position < u0 + row_width)
             crow = torch.zeros(m + 1, dtype=torch.long, device=b.device)
             crow[1:] = torch.bincount(rows[inside], minlength=m).cumsum(0)
-            height = min(row_width, k - r0)
-            X = torch.sparse_csr_tensor(crow, cols[inside] - r0, values[inside], size=(m, height))
+            part = b[used[u0:u0 + row_width]]
+            X = torch.sparse_csr_tensor(crow, position[inside] - u0, values[inside],
+                                        size=(m, part.shape[0]))
             for c0 in range(0, n, col_width):
-                block = b[r0:r0 + height, c0:c0 + col_width].float()
-                out[:, c0:c0 + col_width] += torch.sparse.mm(X, block)
+                out[:, c0:c0 + col_width] += torch.sparse.mm(X, part[:, c0:c0 + col_width].float())
     return out
 
 
