@@ -41,7 +41,7 @@ RULES = ("sync", "async", "hybrid")
 BLOCK = 256  # neurons per block in a sweep when groups are small (see _run_sweeps)
 OWN_BLOCK_GROUP = 16  # groups at least this large are their own block: no settling needed
 SPARSE_UPDATE_FRACTION = 1 / 256  # below this fraction of flipped spins, update M flip by flip
-SYNC_GROUP_BYTES = 2**30  # working memory of one group of probes in a synchronous run
+SYNC_GROUP_BYTES = 2**29  # working memory of one group of probes in a synchronous run
 
 
 @dataclass
@@ -255,10 +255,11 @@ def run(net, S0, *, rule="sync", k=None, temperature=0.0, max_steps=100,
         group = {"sync": net.N, "async": 1}.get(rule) or max(1, round(k * net.N))
         out = _run_sweeps(net, S0, group, rule != "sync", T, max_steps, generator, targets, record)
     state, fixed, cycle2, conv, rec_m, rec_e = out
-    final_m = (state.to(torch.int32) * net.patterns[targets].to(torch.int32)).sum(1)
-    real = real_dtype(net.device)
+    final_m = torch.empty(state.shape[0], dtype=real_dtype(net.device), device=net.device)
+    for c in net.row_chunks(state.shape[0]):  # overlap of each final state with its target
+        final_m[c] = (state[c].to(torch.int32) * net.patterns[targets[c]]).sum(1).to(final_m.dtype)
     return Result(state=state, fixed=fixed, cycle2=cycle2, converged_step=conv,
-                  final_overlaps=final_m.to(real) / net.N, targets=targets, steps=max_steps,
+                  final_overlaps=final_m / net.N, targets=targets, steps=max_steps,
                   rule=rule, temperature=T,
                   overlaps=rec_m, energies=rec_e)
 
