@@ -108,12 +108,13 @@ def _fields(net: Hopfield, M, S):
     return H
 
 
-def _advance_fields(net: Hopfield, H, dM, M_old, S_new, S_old):
-    """Fields of S_new from those of S_old: H + ΔM ξ - p (S_new - S_old), exact.
+def _advance_fields(net: Hopfield, H, dM, M_old, S_new=None, S_old=None):
+    """Fields of the new states from those of the old: H + ΔM ξ - p (S_new - S_old), exact.
 
     ΔM = M_new - M_old is even (a flip moves an overlap by ±2) and small after the
     first steps, so ΔM/2 fits one int8 digit but for a few entries (the overlap with
-    the pattern being retrieved): those are added as a sparse product. H stays
+    the pattern being recalled): those are added as a sparse product. Without
+    states the caller has already added the term -p ΔS (at the flips only). H stays
     float32 while every row certifies Σ|M_old| + Σ|ΔM| + 2p < 2**24, which bounds
     every intermediate value; otherwise it moves to int64.
     """
@@ -129,22 +130,31 @@ def _advance_fields(net: Hopfield, H, dM, M_old, S_new, S_old):
         half, rows, cols, residual = split
         bound = 127
         exact.sparse_times(rows, cols, 2 * residual, H.shape[0], net.patterns, out=H)
-    for c in net.row_chunks(S_new.shape[0]):
+    for c in net.row_chunks(H.shape[0]):
         step = exact.wide_matmul(half[c], net._xi, bound).to(H.dtype).mul_(2)
-        H[c] += step.sub_(S_new[c] - S_old[c], alpha=net.p)
+        if S_new is not None:
+            step.sub_(S_new[c] - S_old[c], alpha=net.p)
+        H[c] += step
     return H
 
 
-def _compact(net: Hopfield, t, keep):
-    """``t[keep]`` for ascending row indices ``keep``, written over t's first rows (no second copy).
+def _holes(done):
+    """Row moves that drop the ``done`` rows of an array in place: the last kept rows
+    (``fillers``) move into the done rows among the first ``n_keep`` (``holes``)."""
+    n_keep = int((~done).sum())
+    holes = done[:n_keep].nonzero().squeeze(1)
+    fillers = (~done[n_keep:]).nonzero().squeeze(1) + n_keep
+    return holes, fillers, n_keep
 
-    Row i receives row keep[i] >= i; a chunk reads only rows at or after its own
-    first row, which earlier chunks have not overwritten.
-    """
-    for c in net.row_chunks(keep.numel(), t.shape[1]):
-        idx = keep[c]
-        t[c.start:c.start + idx.numel()] = t[idx]
-    return t[:keep.numel()]
+
+def _flip_positions(net: Hopfield, S_old, S_new):
+    """(rows, cols) where S_new differs from S_old, row-major, found in row chunks."""
+    rows, cols = [], []
+    for c in net.row_chunks(S_old.shape[0]):
+        r, k = (S_new[c] != S_old[c]).nonzero(as_tuple=True)
+        rows.append(r + c.start)
+        cols.append(k)
+    return torch.cat(rows), torch.cat(cols)
 
 
 def _rows_equal(net: Hopfield, a, b, idx):
@@ -313,9 +323,9 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
 
 def _count_flips(net: Hopfield, new, S):
     """(B,) number of spins where ``new`` differs from ``S``, in row chunks."""
-    flips = torch.empty(S.shape[0], dtype=torch.long, device=S.device)
+    flips = torch.empty(S.shape[0], dtype=torch.int32, device=S.device)
     for c in net.row_chunks(S.shape[0]):
-        flips[c] = (new[c] != S[c]).sum(1)
+        flips[c] = (new[c] != S[c]).sum(1, dtype=torch.int32)
     return flips
 
 
@@ -331,8 +341,11 @@ def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
             break
         new = _decide_all(net, H, S)
         flips = _count_flips(net, new, S)
-        if int(flips.sum()) <= SPARSE_UPDATE_FRACTION * new.numel() and dev.type != "mps":
-            dM = net.overlap_change(S, new)
+        sparse = int(flips.sum()) <= SPARSE_UPDATE_FRACTION * new.numel() and dev.type != "mps"
+        if sparse:  # few flips: update M and the field's -p ΔS term at the flips only
+            r, c = _flip_positions(net, S, new)
+            dM = net.overlap_change(r, c, new)
+            H.index_put_((r, c), new[r, c].to(H.dtype) * (-2 * net.p), accumulate=True)
         else:
             dM = net.overlaps_int(new).sub_(M)
         M_new = M + dM
@@ -356,12 +369,22 @@ def _sync_group(net, S, rows, max_steps, final, fixed, cycle2, conv, rec):
             even = (max_steps - (t + 1)) % 2 == 0
             final[idx] = torch.where(back[done].unsqueeze(1) & (not even), S[done], new[done])
             rec.retire(t + 1, idx)
-            keep = (~done).nonzero().squeeze(1)
-            rows, M, M_new, dM, flips = rows[keep], M[keep], M_new[keep], dM[keep], flips[keep]
-            S = S[keep] if S is S0 else _compact(net, S, keep)  # never overwrite the caller's S0
-            new, H = _compact(net, new, keep), _compact(net, H, keep)
+            # drop the finished rows, moving the last active rows into their places
+            holes, fillers, n_keep = _holes(done)
+            order = torch.arange(done.numel(), device=dev)
+            order[holes] = fillers
+            order = order[:n_keep]
+            rows, M, M_new, dM, flips = rows[order], M[order], M_new[order], dM[order], flips[order]
+            if S is S0:  # never overwrite the caller's S0
+                S = S[order]
+            else:
+                S[holes] = S[fillers]
+                S = S[:n_keep]
+            for big in (new, H):
+                big[holes] = big[fillers]
+            new, H = new[:n_keep], H[:n_keep]
         if t + 1 < max_steps and rows.numel():
-            H = _advance_fields(net, H, dM, M, new, S)
+            H = _advance_fields(net, H, dM, M, *(() if sparse else (new, S)))
         S, prev, M, prev_flips, prev_M = new, S, M_new, flips, M
     if rows.numel():
         final[rows] = S

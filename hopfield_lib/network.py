@@ -89,19 +89,14 @@ class Hopfield:
             M[c] = self._xi_T.times_int8(S[c])
         return M
 
-    def overlap_change(self, S_old: torch.Tensor, S_new: torch.Tensor) -> torch.Tensor:
-        """ΔM (B, p) int32 from S_old to S_new (B, N), exact and cheap when few spins flipped.
+    def overlap_change(self, rows, cols, S_new: torch.Tensor) -> torch.Tensor:
+        """ΔM (B, p) int32 after the spins at (rows, cols), listed row-major, flipped to S_new (B, N).
 
-        ΔM = ΔS ξᵀ with ΔS = 2 S_new at the flips, multiplied as a sparse matrix.
+        ΔM = ΔS ξᵀ with ΔS = 2 S_new at the flips, multiplied as a sparse matrix: exact,
+        and cheap when few spins flipped.
         """
-        rows, cols = [], []
-        for c in self.row_chunks(S_old.shape[0]):
-            r, k = (S_new[c] != S_old[c]).nonzero(as_tuple=True)  # row-major
-            rows.append(r + c.start)
-            cols.append(k)
-        rows, cols = torch.cat(rows), torch.cat(cols)
         values = 2.0 * S_new[rows, cols].to(torch.float32)
-        return exact.sparse_times(rows, cols, values, S_old.shape[0], self.patterns_T).to(torch.int32)
+        return exact.sparse_times(rows, cols, values, S_new.shape[0], self.patterns_T).to(torch.int32)
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).
