@@ -84,10 +84,22 @@ def decide(nh_offdiag, S, net: Hopfield, threshold=None):
         margin = nh_offdiag.to(real_dtype(S.device)).add(S, alpha=net.self_term)
         if threshold is not None:
             margin = margin.sub_(threshold)  # margin is a fresh tensor here
-    up = margin > 0
-    new = up.to(S.dtype).mul_(2).sub_(1)
+    plus, minus = _unit_spins(S.dtype, S.device)
+    new = torch.where(margin > 0, plus, minus)
     tie = margin == 0
     return torch.where(tie, S, new) if bool(tie.any()) else new  # a zero margin keeps the state
+
+
+_units: dict = {}
+
+
+def _unit_spins(dtype, device):
+    """0-dimensional +1 and -1 of ``dtype`` on ``device``: torch.where then keeps that dtype."""
+    key = (dtype, str(device))
+    if key not in _units:
+        _units[key] = (torch.ones((), dtype=dtype, device=device),
+                       -torch.ones((), dtype=dtype, device=device))
+    return _units[key]
 
 
 def glauber_thresholds(net: Hopfield, T: float, shape, generator):
@@ -440,10 +452,10 @@ def _sweep(net, M, S, x, threshold, group, block, earlier):
     """Update every neuron once, in the row order of S (N, B) and x (N, p), ``group`` at a time.
 
     S (spins, probes in columns) is updated in place. Returns the overlaps M (p, B)
-    up to date and each probe's number of flips. Fields come from M per block, exact
+    up to date and whether each probe changed. Fields come from M per block, exact
     in S's float dtype.
     """
-    flips = torch.zeros(S.shape[1], dtype=S.dtype, device=S.device)
+    moved = torch.zeros(S.shape[1], dtype=torch.bool, device=S.device)
     for start in range(0, S.shape[0], block):
         part = slice(start, start + block)
         xb, Sb = x[part], S[part]
@@ -454,9 +466,9 @@ def _sweep(net, M, S, x, threshold, group, block, earlier):
             new = _settle_block(F, Sb, xb, new, earlier, net, th)
         delta = new - Sb
         M = M.addmm_(xb.t(), delta)
-        flips += delta.abs().sum(0)  # twice the flips: exact integers
+        moved |= delta.any(0)
         S[part] = new
-    return M, flips
+    return M, moved
 
 
 class _few_threads:
@@ -495,7 +507,7 @@ def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, recor
     prev = S
     M = net.overlaps_int(S0).t().contiguous().to(real)  # (p, B), exact: |M| <= N
     rec.store(0, rows, M.t())
-    small = B * net.p * block < 2**23  # tiny products: one thread beats two
+    small = B * net.p * block < 2**20  # tiny products: one thread beats two
     for t in range(max_steps):
         if rows.numel() == 0:
             break
@@ -503,11 +515,11 @@ def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, recor
         threshold = glauber_thresholds(net, T, (rows.numel(), N), generator).t() if T > 0 else None
         work = S[order] if shuffle else S.clone()
         with _few_threads(small):
-            M, flips = _sweep(net, M, work, x[order] if shuffle else x, threshold, group, block, earlier)
+            M, moved = _sweep(net, M, work, x[order] if shuffle else x, threshold, group, block, earlier)
         before = S
         S = torch.empty_like(work).index_copy_(0, order, work) if shuffle else work
         rec.store(t + 1, rows, M.t())
-        same = flips == 0
+        same = ~moved
         first_same = same & (conv[rows] < 0)
         conv[rows[first_same]] = t
         if T == 0 and bool(same.any()):  # a sweep that changed nothing: a fixed point forever
