@@ -325,7 +325,8 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     cycle2 = torch.zeros_like(fixed)
     conv = torch.full((B,), -1, dtype=torch.long, device=dev)
     rec = _Recorder(net, B, max_steps, targets, record)
-    size = _sync_group_rows(net)
+    groups = -(-B // _sync_group_rows(net))
+    size = -(-B // groups)  # equal groups: no small, inefficient last one
     for start in range(0, B, size):
         rows = torch.arange(start, min(B, start + size), device=dev)
         _sync_group(net, S0[start:start + size], rows, max_steps, final, fixed, cycle2, conv, rec)
