@@ -27,6 +27,7 @@ FLOAT32_EXACT = 2**24  # float32 holds every integer of smaller magnitude
 SLICE_ENTRIES = 2**24  # float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
 SPARSE_RESIDUAL_SHARE = 1 / 512  # at most this share of entries beyond one digit: multiply them sparsely
 MODES = ("int8", "onednn", "float32")
+SMALL_ENTRIES = 2**18  # smaller pattern matrices always use float32 (see backend)
 _backend_cache: dict = {}
 
 
@@ -65,8 +66,12 @@ def _seconds(fn, device, repeats=3) -> float:
     return best
 
 
-def backend(device) -> str:
-    """The fastest exact product backend on ``device``: one of :data:`MODES`."""
+def backend(device, entries: int = None) -> str:
+    """The fastest exact product backend on ``device``: one of :data:`MODES`.
+
+    For a ±1 matrix of fewer than SMALL_ENTRIES ``entries`` it is float32: there the
+    int8 kernels' set-up for each new shape costs more than they save.
+    """
     dev = torch.device(device)
     forced = os.environ.get("HOPFIELD_PRODUCTS")
     if forced:
@@ -75,15 +80,17 @@ def backend(device) -> str:
         if not _works(forced, dev):
             raise ValueError(f"HOPFIELD_PRODUCTS={forced} does not run on {dev}")
         return forced
+    if entries is not None and entries < SMALL_ENTRIES:
+        return "float32"
     key = str(dev)
     if key not in _backend_cache:
-        a = torch.ones(512, 2048, dtype=torch.int8, device=dev)
-        b = torch.ones(2048, 512, dtype=torch.int8, device=dev)
+        a = torch.ones(256, 1024, dtype=torch.int8, device=dev)
+        b = torch.ones(1024, 256, dtype=torch.int8, device=dev)
         times = {}
         for mode in MODES:
             if _works(mode, dev):
                 matrix = SpinMatrix(b, mode)
-                times[mode] = _seconds(lambda: matrix.times_int8(a), dev)
+                times[mode] = _seconds(lambda: matrix.times_int8(a), dev, repeats=2)
         _backend_cache[key] = min(times, key=times.get)
     return _backend_cache[key]
 

@@ -43,7 +43,7 @@ class Hopfield:
         if self.p >= 2**16:
             raise ValueError(f"patterns: at most 65535 patterns are supported, got p = {self.p}")
         self.device = patterns.device
-        self.mode = exact.backend(self.device)
+        self.mode = exact.backend(self.device, self.p * self.N)
         extra = {"float32": 5, "onednn": 3, "int8": 1}[self.mode] * self.p * self.N
         check_fits(extra, self.device, f"a network of p={self.p} patterns of N={self.N} neurons")
         self.patterns = patterns.to(torch.int8).contiguous()

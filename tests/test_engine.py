@@ -310,3 +310,16 @@ def test_sync_fields_with_sparse_residual_match_dense_reference(monkeypatch):
         assert torch.equal(res.state, hl.reference.dense_sync_run(xi, S0, steps)[0]), steps
     if net.mode != "float32":
         assert any(u is not None for u in used)
+
+
+@pytest.mark.parametrize("mode", WORKING_MODES)
+def test_every_backend_gives_the_reference_dynamics(monkeypatch, mode):
+    """Small networks default to float32 products; force each backend on one."""
+    monkeypatch.setenv("HOPFIELD_PRODUCTS", mode)
+    g, xi, net, S0 = setup(300, 60, m0=0.7, seed=6)
+    assert net.mode == mode
+    for steps in (1, 2, 9, 40):
+        assert torch.equal(hl.run(net, S0, max_steps=steps).state,
+                           hl.reference.dense_sync_run(xi, S0, steps)[0]), steps
+    res = hl.run(net, S0, rule="async", temperature=0.3, max_steps=2, generator=hl.make_generator(4))
+    assert torch.equal(res.state, sequential_reference(xi, S0, 0.0, 1, 2, 0.3, 4))
