@@ -92,8 +92,11 @@ def test_one_digit_product_plus_sparse_residual(mode):
     assert exact.split_large(torch.full((10, 10), 200)) is None  # too many large entries
 
 
+@pytest.mark.parametrize("block_columns", [8192, 16])
 @pytest.mark.parametrize("mode", WORKING_MODES)
-def test_int8_products_exact_on_every_backend(mode):
+def test_int8_products_exact_on_every_backend(monkeypatch, mode, block_columns):
+    """block_columns=16 packs oneDNN's matrices in several column blocks, the last one partial."""
+    monkeypatch.setattr(exact, "ONEDNN_BLOCK_COLUMNS", block_columns)
     g = hl.make_generator(2)
     for m, k, n in [(1, 7, 5), (33, 130, 17), (300, 1000, 64)]:
         a = torch.randint(-128, 128, (m, k), generator=g, dtype=torch.int8)
