@@ -38,11 +38,7 @@ def parse_args(argv=None):
     ap.add_argument("--sweeps", type=int, default=10, help="sweeps in the run whose mean is reported")
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5])
     ap.add_argument("--repeats", type=int, default=5, help="timed calls per entry (median reported)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="CPU threads (default: torch's; --quick uses 1)")
-    ap.add_argument("--quick", action="store_true", help="CI size: N = 512, 3 sweeps, 2 repeats")
-    ap.add_argument("--out", default=str(common.RESULTS_DIR / "async.md"), help="markdown report; '' to skip")
+    common.add_run_options(ap, "async.md", "CI size: N = 512, 3 sweeps, 2 repeats")
     args = ap.parse_args(argv)
     if args.quick:
         args.N, args.sweeps, args.repeats = 512, 3, 2

@@ -64,11 +64,7 @@ def parse_args(argv=None):
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--sanity-L", type=int, default=128)
     ap.add_argument("--sanity-sweeps", type=int, default=400)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="CPU threads (default: torch's; --quick uses 1)")
-    ap.add_argument("--quick", action="store_true", help="CI size: L = 64 256, short runs")
-    ap.add_argument("--out", default=str(common.RESULTS_DIR / "ising.md"), help="markdown report; '' to skip")
+    common.add_run_options(ap, "ising.md", "CI size: L = 64 256, short runs")
     args = ap.parse_args(argv)
     if args.quick:
         args.L, args.repeats, args.sanity_L, args.sanity_sweeps = [64, 256], 2, 64, 300

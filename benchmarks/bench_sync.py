@@ -122,17 +122,12 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--N", type=int, nargs="+", default=[1024, 2048, 4096, 8192], help="network sizes")
     ap.add_argument("--big", action="store_true", help="also N = 32768, engine only (dense needs ~1 h)")
-    ap.add_argument("--quick", action="store_true", help="CI size: N = 256 512, 2 repeats")
     ap.add_argument("--repeats", type=int, default=3, help="timed calls per measurement (median reported)")
     ap.add_argument("--max-dense-N", type=int, default=8192, help="largest N for the paper's dense algorithm")
     ap.add_argument("--dense-once-above", type=int, default=4096,
                     help="above this N the dense algorithm is timed once instead of --repeats times")
     ap.add_argument("--max-numpy-N", type=int, default=2048, help="largest N for the NumPy version")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="CPU threads per measurement (default: torch's; --quick uses 1)")
-    ap.add_argument("--out", default=str(common.RESULTS_DIR / "sync.md"),
-                    help="markdown report (a .csv is written next to it); '' to skip")
+    common.add_run_options(ap, "sync.md", "CI size: N = 256 512, 2 repeats")
     args = ap.parse_args(argv)
     if args.quick:
         args.N, args.repeats = [256, 512], 2

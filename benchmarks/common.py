@@ -68,6 +68,16 @@ class PeakMemory:
 
 # ----------------------------------------------------------------------------- workers
 
+def add_run_options(ap, report: str, quick_help: str) -> None:
+    """The options every benchmark takes: --seed, --threads, --quick and --out (report file name)."""
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=None,
+                    help="CPU threads (default: torch's; --quick uses 1)")
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--out", default=str(RESULTS_DIR / report),
+                    help="markdown report (a .csv is written next to it where there is one); '' to skip")
+
+
 def set_threads(n) -> None:
     """Use ``n`` CPU threads in torch (None: leave torch's default)."""
     if n:
