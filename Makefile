@@ -63,8 +63,7 @@ test: book chromium
 
 # the engine's tests alone (no book, no browser): a quick check while editing hopfield_lib
 test-engine: $(STAMP)
-	$(PY) -m pytest -q tests/test_engine.py tests/test_validation.py tests/test_theory.py \
-		tests/test_physics.py tests/test_ising.py tests/test_reference_agreement.py
+	$(PY) -m pytest -q tests/engine
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_sync.py

@@ -4,7 +4,7 @@
 
 For each exercise (default: all three) it submits, under grading/submitted/demo-<kind>/,
 the instructor's solution, the untouched student version and the wrong answers of
-tests/fixtures/<exercise>/ (except the endless loop and the memory hog, which only make
+tests/grading/fixtures/<exercise>/ (except the endless loop and the memory hog, which only make
 the demonstration slow), then runs `nbgrader autograde`, `generate_feedback` and
 `export` with the course's nbgrader_config.py, and prints the points of every student.
 Open grading/feedback/demo-*/<exercise>/<exercise>.html to read the feedback. Remove the
@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "grading"))
 
 from grading_course import (ASSIGNMENTS, FIXTURES, gradebook_scores, nbgrader, points,  # noqa: E402
                             submission, submit)

@@ -5,7 +5,7 @@ per assignment, so the three assignments are graded in parallel, each with its
 own gradebook), regenerates the student versions, submits a small class of
 students per assignment (the reference solution, the untouched student
 version, plausible wrong answers, submissions that tamper with the references,
-one that loops forever and one that eats memory: see tests/fixtures/), and runs
+one that loops forever and one that eats memory: see tests/grading/fixtures/), and runs
 `nbgrader autograde`, `generate_feedback` and `export` once per assignment.
 The tests then read the gradebooks, the autograded notebooks and the feedback.
 """
@@ -27,7 +27,7 @@ from grading_course import (ASSIGNMENTS, ROOT, copy_course, gradebook_scores, hi
 
 pytestmark = pytest.mark.slow
 
-# student -> submission kind (tests/fixtures/<assignment>/<kind>.py, or reference/blank)
+# student -> submission kind (tests/grading/fixtures/<assignment>/<kind>.py, or reference/blank)
 CLASS = {
     "async_update": ["reference", "blank", "ignores_k", "tamper"],
     "recall_bound": ["reference", "blank", "factor_two", "tamper", "infinite_loop", "memory_hog"],

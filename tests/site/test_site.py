@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The book's source folder (default: this repository); set HOPFIELD_BOOK_ROOT to test a
 # book built elsewhere, for example a scratch copy.
 BOOK = Path(os.environ.get("HOPFIELD_BOOK_ROOT", ROOT)).resolve()

@@ -1,4 +1,4 @@
-"""Helpers for tests/test_grading.py: a throw-away copy of the course, submissions, nbgrader runs.
+"""Helpers for tests/grading/test_grading.py: a throw-away copy of the course, submissions, nbgrader runs.
 
 Every test works in a temporary copy of the course (nbgrader_config.py, tools/,
 solutions/, exercises/), so the repository's own grading/ folder is never touched.
@@ -16,16 +16,16 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 ASSIGNMENTS = ("async_update", "recall_bound", "phase_diagram")
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "grading" / "fixtures"
 COURSE_FILES = ("nbgrader_config.py", "tools", "solutions", "exercises")
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
 # Appended to the copied nbgrader_config.py: record when each submission starts and ends.
 TIMING_HOOKS = '''
-# --- added by tests/grading_course.py: per-submission timing ---
+# --- added by tests/grading/grading_course.py: per-submission timing ---
 import json as _json, time as _time
 def _timing_hook(event):
     def hook(assignment, student, notebooks):
@@ -166,7 +166,7 @@ def submission(assignment: str, kind: str = "reference", root: Path = ROOT):
     """A student's notebook: the release version with its answer cells filled in.
 
     kind: "blank" (the release version as handed out), "reference" (the instructor's
-    solution), or the name of a file in tests/fixtures/<assignment>/ (the reference with
+    solution), or the name of a file in tests/grading/fixtures/<assignment>/ (the reference with
     some functions replaced).
     """
     nb = release_notebook(assignment, root)

@@ -16,7 +16,7 @@ import torch
 
 import hopfield_lib as hl
 
-_REF = Path(__file__).resolve().parents[1] / "benchmarks" / "reference.py"
+_REF = Path(__file__).resolve().parents[2] / "benchmarks" / "reference.py"
 _spec = importlib.util.spec_from_file_location("benchmarks_reference", _REF)
 reference = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(reference)
