@@ -1,4 +1,18 @@
 """Figures shared by the chapters (matplotlib). Each function returns the figure or axes it drew."""
+import itertools
+import re
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from IPython.display import HTML
+from matplotlib import animation
+from matplotlib.colors import Normalize, TwoSlopeNorm
+from matplotlib.ticker import MaxNLocator, NullFormatter
+
+from .ising import T_C, onsager_magnetization
+from .observables import overlap_histogram
+from .patterns import DIGIT_SHAPE
 
 
 # --------------------------------------------------------------------------------------------
@@ -7,8 +21,6 @@
 
 def _numpy_of(x):
     """A NumPy copy of a tensor (any device) or array-like."""
-    import numpy as np
-
     if hasattr(x, "detach"):
         x = x.detach().cpu().numpy()
     return np.asarray(x)
@@ -38,10 +50,6 @@ def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=
     ``shape`` defaults to the digit glyphs' (10, 9). ``frame_colors`` (same nesting as
     ``rows``, entries may be None) outlines chosen cells, e.g. green for a correct recall.
     """
-    import matplotlib.pyplot as plt
-
-    from .patterns import DIGIT_SHAPE
-
     shape = DIGIT_SHAPE if shape is None else shape
     rows = [_numpy_of(r).reshape(-1, shape[0] * shape[1]) for r in rows]
     nrows, ncols = len(rows), max(len(r) for r in rows)
@@ -72,8 +80,6 @@ def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=
 def recall_figure(probes, finals, patterns, targets, shape=None, labels=None, size=0.8, title=None):
     """Probe, result and target glyphs side by side (columns = probes); results framed green
     when they equal their target exactly, red otherwise. Returns the figure."""
-    import torch
-
     finals_t = torch.as_tensor(finals)
     pats = torch.as_tensor(patterns)[torch.as_tensor(targets).long().cpu()].to(finals_t.device)
     ok = (finals_t == pats).all(1).tolist()
@@ -86,11 +92,6 @@ def signed_maps(values, shape=None, titles=None, label="value", size=1.1, vmax=N
     """Images of real values (B, N), one per row of ``values``, on a red-white-blue scale
     centred on 0 (negative red), with one shared colour bar; negative cells are also marked
     with a black cross when ``mark_negative``. Returns the figure."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .patterns import DIGIT_SHAPE
-
     shape = DIGIT_SHAPE if shape is None else shape
     v = _numpy_of(values).astype(float).reshape(-1, *shape)
     vmax = float(np.abs(v).max()) if vmax is None else vmax
@@ -111,9 +112,6 @@ def signed_maps(values, shape=None, titles=None, label="value", size=1.1, vmax=N
 
 def overlap_matrix(patterns, labels=None, ax=None, title=None):
     """Heat map of the pattern-pattern overlaps ξ^μ·ξ^ν / N with the values written in."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     x = _numpy_of(patterns).astype(float)
     m = x @ x.T / x.shape[1]
     if ax is None:
@@ -139,11 +137,6 @@ def frustrated_triangle(J=-1.0):
 
     Satisfied bonds (J s_i s_j > 0) are solid green, frustrated ones dashed red. Returns the figure.
     """
-    import itertools
-
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     corners = np.array([[0.0, 0.0], [1.0, 0.0], [0.5, 0.87]])
     states = list(itertools.product((1, -1), repeat=3))
     energies = [-J * (s[0] * s[1] + s[1] * s[2] + s[0] * s[2]) for s in states]
@@ -170,11 +163,6 @@ def frustrated_triangle(J=-1.0):
 
 def ising_run_figure(result, axes=None):
     """Final lattice of an ``hl.ising.simulate`` result beside its magnetization per sweep."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .ising import T_C, onsager_magnetization
-
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(8.2, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
     T = result.temperature
@@ -200,11 +188,6 @@ def magnetization_curve(temperatures, curves, ax=None):
 
     ``curves`` maps L to (mean |m|, standard error) arrays over ``temperatures``.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .ising import T_C, onsager_magnetization
-
     if ax is None:
         _, ax = plt.subplots(figsize=(6.2, 3.8))
     t = np.asarray(temperatures, dtype=float)
@@ -229,12 +212,6 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
     Show it in a notebook with ``IPython.display.HTML(anim.to_jshtml())``: the frames are
     embedded in the page, so the animation also plays on a static site.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib import animation
-
-    from .patterns import DIGIT_SHAPE
-
     shape = DIGIT_SHAPE if shape is None else shape
     data = _numpy_of(frames).astype(float).reshape(-1, *shape)
     if energies is None:
@@ -248,7 +225,6 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
     ax_img.set_yticks([])
     title = fig.suptitle("" if titles is None else titles[0], fontsize=9)
     if ax_e is not None:
-        from matplotlib.ticker import MaxNLocator
 
         e = _numpy_of(energies).astype(float)
         ax_e.plot(np.arange(len(e)), e, color="0.75", lw=1)
@@ -284,11 +260,6 @@ def overlap_distributions(samples, ax=None, bins=81, theory=None, theory_label=N
     of probes per bin, on a log scale by default so that small weights stay visible.
     ``theory`` draws a vertical line at that overlap (e.g. the AGS retrieval overlap).
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    from .observables import overlap_histogram
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.4))
     width = 2.0 / bins
@@ -313,9 +284,6 @@ def converged_fraction_curves(curves, ax=None):
 
     ``curves`` maps a label to the output of :func:`hopfield_lib.converged_fraction`.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.4))
     for label, frac in curves.items():
@@ -337,10 +305,6 @@ def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cma
     probe's start to the retrieval state stays visible (None for a linear scale).
     Returns the image (for a shared colour bar).
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.colors import Normalize, TwoSlopeNorm
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.2, 3.4))
     m = _numpy_of(overlaps).astype(float)
@@ -366,9 +330,6 @@ def recall_curves(alphas, curves, ax=None, alpha_c=None, half=True):
     ``curves`` maps a label to (fractions, standard errors) over ``alphas``; ``alpha_c`` adds a
     vertical line (the theory's critical load), ``half`` a horizontal line at one half.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.6, 3.6))
     a = np.asarray(alphas, dtype=float)
@@ -394,9 +355,6 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to
     ``fit_last`` largest sizes, where fixed overheads matter least; ``extend_to`` draws the
     lines on to that size (an extrapolation). Returns {label: c}.
     """
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     if ax is None:
         _, ax = plt.subplots(figsize=(5.6, 3.8))
     prefactors = {}
@@ -413,7 +371,6 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to
     ax.plot([], [], ls="--", color="0.4", lw=1, label=f"fits ∝ $n^{power}$")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    from matplotlib.ticker import NullFormatter
 
     ticks = sorted({int(v) for sizes, _ in series.values() for v in sizes} | ({int(extend_to)} if extend_to else set()))
     ax.xaxis.set_minor_formatter(NullFormatter())
@@ -427,9 +384,6 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to
 def energy_overlap_traces(result, N, axes=None, title=None, max_lines=40):
     """Energy per neuron and overlap with the target after every step of a recorded ``hl.run``
     result (``record=True``), one thin line per probe (at most ``max_lines``). Returns the axes."""
-    import matplotlib.pyplot as plt
-    import numpy as np
-
     if result.energies is None:
         raise ValueError("result has no recorded energies: run hl.run(..., record=True)")
     if axes is None:
@@ -465,10 +419,6 @@ def animation_html(anim, default_mode="once"):
     CDN; this version drops that link and labels the buttons with plain Unicode symbols.
     Returns an ``IPython.display.HTML`` object (display it, or make it a cell's last line).
     """
-    import re
-
-    from IPython.display import HTML
-
     html = anim.to_jshtml(default_mode=default_mode)
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
     for cls, symbol in _ANIMATION_ICONS.items():
