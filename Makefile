@@ -9,7 +9,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export OMP_WAIT_POLICY ?= PASSIVE
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv book test test-engine bench clean npm chromium
+.PHONY: venv book test test-engine lint notebooks bench clean npm chromium
 
 venv: $(STAMP)
 
@@ -58,8 +58,18 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 # ----------------------------------------------------------------------------------
 
-test: book chromium
+test: lint book chromium
 	$(PY) -m pytest -q
+
+# pyflakes and pycodestyle rules (ruff, configured in pyproject.toml) on the engine, the
+# benchmarks, the tests, the tools and the chapters' code cells.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# The chapters' source is chapters/*.md (MyST Markdown); the .ipynb beside each one is
+# generated from it for Colab. Run this after editing a chapter (a test checks the pair).
+notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --to ipynb --update chapters/*.md
 
 # the engine's tests alone (no book, no browser): a quick check while editing hopfield_lib
 test-engine: $(STAMP)

@@ -16,6 +16,7 @@ PASS/MISS is printed per row; the script never fails on a MISS.
     python benchmarks/bench_async.py            # N = 2048
     python benchmarks/bench_async.py --quick    # CI size
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,14 +31,22 @@ TARGETS = {"async": 5.0, "hybrid": 2.0}
 
 
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--N", type=int, default=2048)
     ap.add_argument("--alpha", type=float, default=0.12)
     ap.add_argument("--m0", type=float, default=0.8)
-    ap.add_argument("--k", type=Fraction, default=Fraction(1, 32), help="hybrid fraction, e.g. 1/32")
-    ap.add_argument("--sweeps", type=int, default=10, help="sweeps in the run whose mean is reported")
+    ap.add_argument(
+        "--k", type=Fraction, default=Fraction(1, 32), help="hybrid fraction, e.g. 1/32"
+    )
+    ap.add_argument(
+        "--sweeps", type=int, default=10, help="sweeps in the run whose mean is reported"
+    )
     ap.add_argument("--temperatures", type=float, nargs="+", default=[0.0, 0.5])
-    ap.add_argument("--repeats", type=int, default=5, help="timed calls per entry (median reported)")
+    ap.add_argument(
+        "--repeats", type=int, default=5, help="timed calls per entry (median reported)"
+    )
     common.add_run_options(ap, "async.md", "CI size: N = 512, 3 sweeps, 2 repeats")
     args = ap.parse_args(argv)
     if args.quick:
@@ -58,8 +67,10 @@ def main(argv=None):
     patterns = hl.random_patterns(p, args.N, generator=gen)
     probes = hl.corrupt(patterns, args.m0, generator=gen)
     net = hl.Hopfield(patterns)
-    print(f"Sweep cost benchmark: N={args.N}, p=B={p}, alpha={args.alpha}, m0={args.m0}, "
-          f"hybrid k={args.k}, seed {args.seed}")
+    print(
+        f"Sweep cost benchmark: N={args.N}, p=B={p}, alpha={args.alpha}, m0={args.m0}, "
+        f"hybrid k={args.k}, seed {args.seed}"
+    )
     print(common.machine_summary())
 
     def timing(rule, steps, T, repeats):
@@ -67,14 +78,25 @@ def main(argv=None):
         run_gen = hl.make_generator(args.seed + 1, dev)
 
         def call():
-            return hl.run(net, probes, rule=rule, max_steps=steps, temperature=T, generator=run_gen, **kw)
+            return hl.run(
+                net, probes, rule=rule, max_steps=steps, temperature=T, generator=run_gen, **kw
+            )
 
-        call()                                                       # warm-up
+        call()  # warm-up
         res, times = common.time_calls(call, repeats, device=dev)
         return common.median(times), res
 
-    headers = ["T", "rule", "first sweep", "first / sync step", "target (first)",
-               f"mean sweep (of {args.sweeps})", "mean / sync step", "target (mean)", "probes moving at end"]
+    headers = [
+        "T",
+        "rule",
+        "first sweep",
+        "first / sync step",
+        "target (first)",
+        f"mean sweep (of {args.sweeps})",
+        "mean / sync step",
+        "target (mean)",
+        "probes moving at end",
+    ]
     rows = []
     for T in args.temperatures:
         t_sync, _ = timing("sync", 1, T, args.repeats)
@@ -86,11 +108,23 @@ def main(argv=None):
             r1, rn = t1 / t_sync, per / t_sync
             lim = TARGETS[rule]
             moving = int((~res.fixed).sum()) if T == 0 else p
-            rows.append([f"{T:g}", label, common.fmt_s(t1), f"{r1:.2f}",
-                         f"{common.verdict(r1 <= lim)} (<= {lim:g}x)", common.fmt_s(per), f"{rn:.2f}",
-                         f"{common.verdict(rn <= lim)} (<= {lim:g}x)", f"{moving} of {p}"])
-            print(f"  T={T:g} {label:16s} first {common.fmt_s(t1)}  mean {common.fmt_s(per)}  "
-                  f"(sync step {common.fmt_s(t_sync)})")
+            rows.append(
+                [
+                    f"{T:g}",
+                    label,
+                    common.fmt_s(t1),
+                    f"{r1:.2f}",
+                    f"{common.verdict(r1 <= lim)} (<= {lim:g}x)",
+                    common.fmt_s(per),
+                    f"{rn:.2f}",
+                    f"{common.verdict(rn <= lim)} (<= {lim:g}x)",
+                    f"{moving} of {p}",
+                ]
+            )
+            print(
+                f"  T={T:g} {label:16s} first {common.fmt_s(t1)}  mean {common.fmt_s(per)}  "
+                f"(sync step {common.fmt_s(t_sync)})"
+            )
 
     table = common.markdown_table(headers, rows)
     notes = f"""
@@ -104,9 +138,17 @@ Targets: async sweep <= {TARGETS['async']:g}x one sync step, hybrid k=1/32 sweep
 Shared, noisy machine: compare ratios, not absolute times.
 """
     print("\n" + table + "\n" + notes)
-    common.write_report(args.out, "# Sweep cost benchmark\n\n" + common.machine_summary() + "\n\n"
-                        + f"N={args.N}, p=B={p}, alpha={args.alpha}, m0={args.m0}\n\n" + table + "\n" + notes,
-                        common.csv_table(headers, rows))
+    common.write_report(
+        args.out,
+        "# Sweep cost benchmark\n\n"
+        + common.machine_summary()
+        + "\n\n"
+        + f"N={args.N}, p=B={p}, alpha={args.alpha}, m0={args.m0}\n\n"
+        + table
+        + "\n"
+        + notes,
+        common.csv_table(headers, rows),
+    )
     return 0
 
 

@@ -15,6 +15,7 @@ Every method must end in the same final states; the script exits with status 1
     python benchmarks/bench_sync.py --quick      # CI size, a few seconds
     python benchmarks/bench_sync.py --big        # adds N = 32768 for the engine alone
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ METHOD_LABEL = {"engine": "hopfield_lib", "paper": "paper dense f32", "numpy": "
 
 # ----------------------------------------------------------------------------- worker side
 
+
 def make_inputs(N, alpha, m0, seed, device=None):
     import hopfield_lib as hl
+
     gen = hl.make_generator(seed, device)
     p = int(alpha * N)
     patterns = hl.random_patterns(p, N, generator=gen)
@@ -81,7 +84,9 @@ def task_sync(a):
         if method == "paper":
             return reference.dense_paper(patterns, probes, steps_max, lam)
         if method == "numpy":
-            return reference.numpy_course_notes(patterns.cpu().numpy(), probes.cpu().numpy(), steps_max, lam)
+            return reference.numpy_course_notes(
+                patterns.cpu().numpy(), probes.cpu().numpy(), steps_max, lam
+            )
         raise ValueError(method)
 
     # warm-up on a small problem: thread pools, kernels, lazy imports
@@ -112,20 +117,39 @@ def task_sync(a):
 
 
 def task_peaks(a):
-    return {k: list(v) if v[0] is not None else [None, None]
-            for k, v in common.measure_peaks({k: [tuple(s) for s in v] for k, v in a["shapes"].items()}).items()}
+    return {
+        k: list(v) if v[0] is not None else [None, None]
+        for k, v in common.measure_peaks(
+            {k: [tuple(s) for s in v] for k, v in a["shapes"].items()}
+        ).items()
+    }
 
 
 # ----------------------------------------------------------------------------- driver side
 
+
 def parse_args(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--N", type=int, nargs="+", default=[1024, 2048, 4096, 8192], help="network sizes")
-    ap.add_argument("--big", action="store_true", help="also N = 32768, engine only (dense needs ~1 h)")
-    ap.add_argument("--repeats", type=int, default=3, help="timed calls per measurement (median reported)")
-    ap.add_argument("--max-dense-N", type=int, default=8192, help="largest N for the paper's dense algorithm")
-    ap.add_argument("--dense-once-above", type=int, default=4096,
-                    help="above this N the dense algorithm is timed once instead of --repeats times")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--N", type=int, nargs="+", default=[1024, 2048, 4096, 8192], help="network sizes"
+    )
+    ap.add_argument(
+        "--big", action="store_true", help="also N = 32768, engine only (dense needs ~1 h)"
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=3, help="timed calls per measurement (median reported)"
+    )
+    ap.add_argument(
+        "--max-dense-N", type=int, default=8192, help="largest N for the paper's dense algorithm"
+    )
+    ap.add_argument(
+        "--dense-once-above",
+        type=int,
+        default=4096,
+        help="above this N the dense algorithm is timed once instead of --repeats times",
+    )
     ap.add_argument("--max-numpy-N", type=int, default=2048, help="largest N for the NumPy version")
     common.add_run_options(ap, "sync.md", "CI size: N = 256 512, 2 repeats")
     args = ap.parse_args(argv)
@@ -152,16 +176,18 @@ def main(argv=None):
     args = parse_args(argv)
     script = Path(__file__).resolve()
     P = PAPER
-    print("Synchronous recall benchmark (paper Fig. 2 setting): "
-          f"alpha={P['alpha']}, lambda={P['lam']}, m0={P['m0']}, max_steps={P['max_steps']}, "
-          f"p = B = int(alpha N), seed {args.seed}")
+    print(
+        "Synchronous recall benchmark (paper Fig. 2 setting): "
+        f"alpha={P['alpha']}, lambda={P['lam']}, m0={P['m0']}, max_steps={P['max_steps']}, "
+        f"p = B = int(alpha N), seed {args.seed}"
+    )
     common.set_threads(args.threads)
     print(common.machine_summary())
 
     # the machine's own matrix-product peaks, on shapes like the ones the algorithms use
     ref_N = 512 if args.quick else 2048
     pB = int(P["alpha"] * ref_N)
-    pB8 = max(8, (pB + 7) // 8 * 8)                       # _int_mm wants multiples of 8
+    pB8 = max(8, (pB + 7) // 8 * 8)  # _int_mm wants multiples of 8
     dense_N = min(max(args.N), args.max_dense_N, 512 if args.quick else 4096)
     shapes = {
         "float32": [(ref_N, ref_N, ref_N), (dense_N, dense_N, int(P["alpha"] * dense_N))],
@@ -174,8 +200,21 @@ def main(argv=None):
     print("Measured matrix-product peaks (best of 3):\n" + peak_text)
     f32_peak = peaks["float32"][0]
 
-    headers = ["N", "p=B", "method", "time (median)", "min–max", "runs", "steps", "speedup vs paper",
-               "dense-eq GOP/s", "% f32 peak", "own GOP/s", "peak mem MiB", "final states"]
+    headers = [
+        "N",
+        "p=B",
+        "method",
+        "time (median)",
+        "min–max",
+        "runs",
+        "steps",
+        "speedup vs paper",
+        "dense-eq GOP/s",
+        "% f32 peak",
+        "own GOP/s",
+        "peak mem MiB",
+        "final states",
+    ]
     rows, failures = [], []
     tmp = tempfile.mkdtemp(prefix="bench_sync_")
     for N in args.N:
@@ -191,8 +230,16 @@ def main(argv=None):
                 reps = 1
             if m == "numpy":
                 reps = min(reps, 3 if N <= 1024 else 1)
-            payload = dict(task="sync", N=N, method=m, seed=args.seed, repeats=reps, threads=args.threads,
-                           states_path=os.path.join(tmp, f"{m}_{N}.npy"), **P)
+            payload = dict(
+                task="sync",
+                N=N,
+                method=m,
+                seed=args.seed,
+                repeats=reps,
+                threads=args.threads,
+                states_path=os.path.join(tmp, f"{m}_{N}.npy"),
+                **P,
+            )
             print(f"  N={N:6d} {METHOD_LABEL[m]:20s} ...", end="", flush=True)
             r = common.run_worker(script, payload)
             r["states"] = np.load(payload["states_path"])
@@ -216,26 +263,43 @@ def main(argv=None):
                 dp, ds = compare(r["states"], meas[ref_name]["states"])
                 state_txt = "same" if dp == 0 else f"DIFFER: {dp} probes, {ds} spins"
                 if dp != 0:
-                    failures.append(f"N={N}: {METHOD_LABEL[m]} vs {METHOD_LABEL[ref_name]}: {state_txt}")
+                    failures.append(
+                        f"N={N}: {METHOD_LABEL[m]} vs {METHOD_LABEL[ref_name]}: {state_txt}"
+                    )
             if m != "engine" and r["steps"] != ref_steps:
-                failures.append(f"N={N}: {METHOD_LABEL[m]} ran {r['steps']} steps, reference {ref_steps}")
+                failures.append(
+                    f"N={N}: {METHOD_LABEL[m]} ran {r['steps']} steps, reference {ref_steps}"
+                )
             if m == "engine" and ref_name and r["steps"] != ref_steps:
-                failures.append(f"N={N}: engine's converged_step implies {r['steps']} dense steps, "
-                                f"the reference ran {ref_steps}")
+                failures.append(
+                    f"N={N}: engine's converged_step implies {r['steps']} dense steps, "
+                    f"the reference ran {ref_steps}"
+                )
             rate = dense_ops / t
             own = r.get("own_ops") if m == "engine" else 2.0 * N * N * B * r["steps"]
-            rows.append([
-                N, B, METHOD_LABEL[m], common.fmt_s(t),
-                f"{common.fmt_s(min(r['times']))}–{common.fmt_s(max(r['times']))}", len(r["times"]),
-                r["steps"], f"{t_paper / t:.1f}x" if t_paper else "—",
-                f"{rate / 1e9:.1f}", f"{100 * rate / f32_peak:.0f}%" if f32_peak else "—",
-                f"{own / t / 1e9:.1f}" if own else "—",
-                common.fmt_mib(r["mem_mib"]), state_txt,
-            ])
+            rows.append(
+                [
+                    N,
+                    B,
+                    METHOD_LABEL[m],
+                    common.fmt_s(t),
+                    f"{common.fmt_s(min(r['times']))}–{common.fmt_s(max(r['times']))}",
+                    len(r["times"]),
+                    r["steps"],
+                    f"{t_paper / t:.1f}x" if t_paper else "—",
+                    f"{rate / 1e9:.1f}",
+                    f"{100 * rate / f32_peak:.0f}%" if f32_peak else "—",
+                    f"{own / t / 1e9:.1f}" if own else "—",
+                    common.fmt_mib(r["mem_mib"]),
+                    state_txt,
+                ]
+            )
         if "engine" in meas:
             e = meas["engine"]
-            print(f"           engine: {e['n_fixed']} of {B} probes on a fixed point, "
-                  f"{e['n_cycle2']} on a 2-cycle after {P['max_steps']} steps")
+            print(
+                f"           engine: {e['n_fixed']} of {B} probes on a fixed point, "
+                f"{e['n_cycle2']} on a 2-cycle after {P['max_steps']} steps"
+            )
 
     table = common.markdown_table(headers, rows)
     notes = f"""
@@ -258,11 +322,14 @@ Matrix-product peaks measured in this run:
 {peak_text}
 """
     print("\n" + table + "\n" + notes)
-    header = ("# Synchronous recall benchmark\n\n" + common.machine_summary() + "\n\n"
-              + f"alpha={P['alpha']}, lambda={P['lam']}, m0={P['m0']}, max_steps={P['max_steps']}, "
-              + f"seed {args.seed}\n\n")
-    common.write_report(args.out, header + table + "\n" + notes,
-                        common.csv_table(headers, rows))
+    header = (
+        "# Synchronous recall benchmark\n\n"
+        + common.machine_summary()
+        + "\n\n"
+        + f"alpha={P['alpha']}, lambda={P['lam']}, m0={P['m0']}, max_steps={P['max_steps']}, "
+        + f"seed {args.seed}\n\n"
+    )
+    common.write_report(args.out, header + table + "\n" + notes, common.csv_table(headers, rows))
     if failures:
         print("\nFINAL STATES / STEPS DISAGREE:\n  " + "\n  ".join(failures))
         return 1

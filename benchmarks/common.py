@@ -8,6 +8,7 @@ again after the measured calls, and reports the difference.
 These machines are shared and noisy: absolute times move by tens of percent
 between runs, so the scripts report ratios measured in the same run.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
 for _p in (str(ROOT), str(HERE)):
-    if _p not in sys.path:          # hopfield_lib and reference importable from anywhere
+    if _p not in sys.path:  # hopfield_lib and reference importable from anywhere
         sys.path.insert(0, _p)
 
 RESULTS_DIR = HERE / "results"
@@ -32,10 +33,13 @@ RESULT_MARK = "@@RESULT@@ "
 
 # ----------------------------------------------------------------------------- memory
 
+
 def peak_rss_mib() -> float:
     """Peak resident set size of this process so far, in MiB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10   # bytes on macOS, KiB on Linux
+    return (
+        peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+    )  # bytes on macOS, KiB on Linux
 
 
 class PeakMemory:
@@ -47,6 +51,7 @@ class PeakMemory:
 
     def __enter__(self):
         import torch
+
         self._cuda = self.device is not None and torch.device(self.device).type == "cuda"
         if self._cuda:
             torch.cuda.synchronize(self.device)
@@ -58,6 +63,7 @@ class PeakMemory:
 
     def __exit__(self, *exc):
         import torch
+
         if self._cuda:
             torch.cuda.synchronize(self.device)
             self.mib = torch.cuda.max_memory_allocated(self.device) / 2**20 - self._base
@@ -68,20 +74,26 @@ class PeakMemory:
 
 # ----------------------------------------------------------------------------- workers
 
+
 def add_run_options(ap, report: str, quick_help: str) -> None:
     """The options every benchmark takes: --seed, --threads, --quick and --out (report file name)."""
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--threads", type=int, default=None,
-                    help="CPU threads (default: torch's; --quick uses 1)")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="CPU threads (default: torch's; --quick uses 1)"
+    )
     ap.add_argument("--quick", action="store_true", help=quick_help)
-    ap.add_argument("--out", default=str(RESULTS_DIR / report),
-                    help="markdown report (a .csv is written next to it where there is one); '' to skip")
+    ap.add_argument(
+        "--out",
+        default=str(RESULTS_DIR / report),
+        help="markdown report (a .csv is written next to it where there is one); '' to skip",
+    )
 
 
 def set_threads(n) -> None:
     """Use ``n`` CPU threads in torch (None: leave torch's default)."""
     if n:
         import torch
+
         torch.set_num_threads(int(n))
 
 
@@ -111,16 +123,19 @@ def run_worker(script, payload: dict, timeout=None) -> dict:
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
+            return json.loads(line[len(RESULT_MARK) :])
     raise RuntimeError(
-        f"worker {payload} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+        f"worker {payload} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+    )
 
 
 # ----------------------------------------------------------------------------- timing
 
+
 def time_calls(fn, repeats: int, device=None):
     """Call ``fn()`` ``repeats`` times with hl.timed; return (last result, list of seconds)."""
     import hopfield_lib as hl
+
     times, out = [], None
     for _ in range(max(1, int(repeats))):
         out, sec = hl.timed(fn, device=device)
@@ -134,6 +149,7 @@ def median(xs):
 
 # ----------------------------------------------------------------------------- peaks
 
+
 def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None) -> float | None:
     """Best rate (operations per second, 2·m·k·n per product) of one matrix product.
 
@@ -143,6 +159,7 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
     """
     import torch
     import hopfield_lib as hl
+
     dev = hl.get_device(device)
     gen = torch.Generator(device=dev).manual_seed(0)
     if kind == "int8":
@@ -154,6 +171,7 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
             return None
         a = torch.randint(-128, 128, (m, k), generator=gen, device=dev, dtype=torch.int8)
         b = hl.exact.SpinMatrix(hl.random_patterns(k, n, generator=gen), "onednn")
+
         def fn(a, b):
             return b.times_int8(a)
     else:
@@ -164,7 +182,7 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
         b = torch.randn(k, n, generator=gen, device=dev, dtype=dt)
         fn = torch.mm
     try:
-        fn(a, b)                                   # warm-up (and shape check)
+        fn(a, b)  # warm-up (and shape check)
     except (RuntimeError, NotImplementedError):
         return None
     best = float("inf")
@@ -179,7 +197,7 @@ def measure_peaks(shapes: dict, device=None) -> dict:
     peaks = {}
     for kind, shape_list in shapes.items():
         best = (None, None)
-        for (m, k, n) in shape_list:
+        for m, k, n in shape_list:
             r = matmul_rate(kind, m, k, n, device=device)
             if r is not None and (best[0] is None or r > best[0]):
                 best = (r, (m, k, n))
@@ -189,7 +207,10 @@ def measure_peaks(shapes: dict, device=None) -> dict:
 
 def describe_peaks(peaks: dict) -> str:
     unit = {"int8": "GOP/s", "onednn": "GOP/s", "float32": "GFLOP/s", "float64": "GFLOP/s"}
-    names = {"int8": "torch._int_mm int8 -> int32", "onednn": "oneDNN int8 (qlinear_pointwise) -> float32"}
+    names = {
+        "int8": "torch._int_mm int8 -> int32",
+        "onednn": "oneDNN int8 (qlinear_pointwise) -> float32",
+    }
     lines = []
     for kind, (rate, shape) in peaks.items():
         what = names.get(kind, f"torch.mm {kind}")
@@ -197,15 +218,19 @@ def describe_peaks(peaks: dict) -> str:
             lines.append(f"- {what}: not supported here")
         else:
             m, k, n = shape
-            lines.append(f"- {what}: {rate / 1e9:.1f} {unit[kind]} (best shape ({m}x{k}) @ ({k}x{n}))")
+            lines.append(
+                f"- {what}: {rate / 1e9:.1f} {unit[kind]} (best shape ({m}x{k}) @ ({k}x{n}))"
+            )
     return "\n".join(lines)
 
 
 # ----------------------------------------------------------------------------- output
 
+
 def machine_summary(device=None) -> str:
     import torch
     import hopfield_lib as hl
+
     dev = hl.get_device(device)
     cpu = platform.processor() or platform.machine()
     try:
@@ -219,16 +244,20 @@ def machine_summary(device=None) -> str:
     extra = ""
     if dev.type == "cuda":
         extra = f", GPU {torch.cuda.get_device_name(dev)}"
-    return (f"device {dev}{extra}; CPU {cpu}, {os.cpu_count()} logical cores, torch threads "
-            f"{torch.get_num_threads()}; engine products {hl.exact.backend(dev)}; torch {torch.__version__}, hopfield_lib {hl.__version__}, "
-            f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}")
+    return (
+        f"device {dev}{extra}; CPU {cpu}, {os.cpu_count()} logical cores, torch threads "
+        f"{torch.get_num_threads()}; engine products {hl.exact.backend(dev)}; torch {torch.__version__}, hopfield_lib {hl.__version__}, "
+        f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
 
 
 def markdown_table(headers, rows) -> str:
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+
     def line(r):
         return "| " + " | ".join(c.rjust(w) for c, w in zip(r, widths)) + " |"
+
     sep = "|" + "|".join("-" * (w + 1) + ":" for w in widths) + "|"
     return "\n".join([line(cells[0]), sep] + [line(r) for r in cells[1:]])
 
@@ -236,6 +265,7 @@ def markdown_table(headers, rows) -> str:
 def csv_table(headers, rows) -> str:
     import csv
     import io
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(headers)
@@ -250,7 +280,9 @@ def write_report(path, text: str, csv_text: str | None = None) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.parent.resolve() == RESULTS_DIR and not (RESULTS_DIR / ".gitignore").exists():
-        (RESULTS_DIR / ".gitignore").write_text("# benchmark output of this machine: never committed\n*\n")
+        (RESULTS_DIR / ".gitignore").write_text(
+            "# benchmark output of this machine: never committed\n*\n"
+        )
     path.write_text(text)
     written = [str(path)]
     if csv_text is not None:

@@ -40,6 +40,7 @@ when a whole step changed nothing, and then every later step would change
 nothing too.  With ``trajectory=True`` they also return every state
 S(0), S(1), ..., S(steps) as a (steps + 1, B, N) int8 array (small N only).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,7 +48,7 @@ import torch
 
 __all__ = ["dense_paper", "numpy_course_notes", "dense_bytes", "FLOAT32_EXACT_LIMIT"]
 
-FLOAT32_EXACT_LIMIT = 2 ** 24
+FLOAT32_EXACT_LIMIT = 2**24
 
 
 def _as_torch_spins(x, name, device=None) -> torch.Tensor:
@@ -64,8 +65,16 @@ def dense_bytes(N: int, B: int) -> int:
     return 4 * (N * N + 3 * N * B)
 
 
-def dense_paper(patterns, probes, max_steps=100, self_coupling=0.0, *, trajectory=False,
-                device=None, check_exact=True):
+def dense_paper(
+    patterns,
+    probes,
+    max_steps=100,
+    self_coupling=0.0,
+    *,
+    trajectory=False,
+    device=None,
+    check_exact=True,
+):
     """The paper's dense synchronous algorithm in exact scaled-integer float32 form.
 
     States are held as an (N, B) float32 matrix (one probe per column), as in
@@ -76,20 +85,21 @@ def dense_paper(patterns, probes, max_steps=100, self_coupling=0.0, *, trajector
     p, N = xi.shape
     if S0.shape[1] != N:
         raise ValueError(f"probes must have N = {N} columns, got shape {tuple(S0.shape)}")
-    diag = float(self_coupling) * p                      # N · λα = λp
+    diag = float(self_coupling) * p  # N · λα = λp
     if check_exact and N * p + abs(diag) * 1.0 >= FLOAT32_EXACT_LIMIT:
         raise ValueError(
             f"N·p + λp = {N * p + abs(diag):.0f} reaches 2^24: float32 fields may be inexact; "
-            "pass check_exact=False to run anyway")
+            "pass check_exact=False to run anyway"
+        )
     xf = xi.to(torch.float32)
-    C = xf.T @ xf                                         # (N, N) integer entries, exact
+    C = xf.T @ xf  # (N, N) integer entries, exact
     del xf
     C.fill_diagonal_(diag)
-    S = S0.to(torch.float32).T.contiguous()               # (N, B)
+    S = S0.to(torch.float32).T.contiguous()  # (N, B)
     traj = [S.T.to(torch.int8).clone()] if trajectory else None
     steps = 0
     for _ in range(int(max_steps)):
-        H = C @ S                                         # N·h, exact integers
+        H = C @ S  # N·h, exact integers
         new = torch.where(H == 0, S, torch.sign(H))
         steps += 1
         if trajectory:
@@ -105,15 +115,17 @@ def dense_paper(patterns, probes, max_steps=100, self_coupling=0.0, *, trajector
 
 def numpy_course_notes(patterns, probes, max_steps=100, self_coupling=0.0, *, trajectory=False):
     """Straightforward NumPy synchronous recall, the way course notes usually write it."""
-    xi = np.asarray(patterns.cpu() if isinstance(patterns, torch.Tensor) else patterns, dtype=np.float64)
+    xi = np.asarray(
+        patterns.cpu() if isinstance(patterns, torch.Tensor) else patterns, dtype=np.float64
+    )
     S = np.asarray(probes.cpu() if isinstance(probes, torch.Tensor) else probes, dtype=np.float64)
     p, N = xi.shape
-    W = xi.T @ xi / N                                     # Hebb rule
-    np.fill_diagonal(W, self_coupling * p / N)            # J_ii = λα (0 in the classic model)
+    W = xi.T @ xi / N  # Hebb rule
+    np.fill_diagonal(W, self_coupling * p / N)  # J_ii = λα (0 in the classic model)
     traj = [S.astype(np.int8)] if trajectory else None
     steps = 0
     for _ in range(int(max_steps)):
-        h = S @ W                                         # W is symmetric: row i of S @ W = W @ S_i
+        h = S @ W  # W is symmetric: row i of S @ W = W @ S_i
         new = np.where(h == 0, S, np.sign(h))
         steps += 1
         if trajectory:

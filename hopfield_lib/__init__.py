@@ -6,6 +6,7 @@ J_ii = λα; h_i = Σ_j J_ij S_j; E = -½ Σ_ij J_ij S_i S_j; m = (1/N) Σ_i ξ_
 Glauber P(S_i = +1) = ½[1 + tanh(h_i/T)] with k_B = 1; a zero field keeps the
 current state. States are batches (B, N), one probe per row.
 """
+
 from . import ising, reference, theory
 from .device import get_device, make_generator, synchronize, timed
 from .dynamics import RULES, Result, run, update_neurons
@@ -16,8 +17,26 @@ from .patterns import DIGIT_SHAPE, bits_to_spins, corrupt, digits, random_patter
 __version__ = "0.1.0"
 
 __all__ = [
-    "DIGIT_SHAPE", "Hopfield", "RULES", "Result", "bits_to_spins", "converged_fraction",
-    "corrupt", "digits", "get_device", "hamming", "ising", "make_generator", "overlap",
-    "overlap_histogram", "random_patterns", "reference", "run", "spins_to_bits",
-    "synchronize", "theory", "timed", "update_neurons",
+    "DIGIT_SHAPE",
+    "Hopfield",
+    "RULES",
+    "Result",
+    "bits_to_spins",
+    "converged_fraction",
+    "corrupt",
+    "digits",
+    "get_device",
+    "hamming",
+    "ising",
+    "make_generator",
+    "overlap",
+    "overlap_histogram",
+    "random_patterns",
+    "reference",
+    "run",
+    "spins_to_bits",
+    "synchronize",
+    "theory",
+    "timed",
+    "update_neurons",
 ]

@@ -1,4 +1,5 @@
 """Input validation shared by every module: clear errors that name the argument."""
+
 from __future__ import annotations
 
 import torch
@@ -44,8 +45,12 @@ def require_range(value, name: str, low=None, high=None, *, low_open=False, high
 
 
 def require_int(value, name: str, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (
-        isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point()
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int,))
+        and not (
+            isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_floating_point()
+        )
     ):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     v = int(value)

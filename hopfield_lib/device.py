@@ -3,6 +3,7 @@
 The only device-specific code in the package lives here: every other module runs
 the same tensor operations on CUDA, Apple MPS or the CPU.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,9 @@ def get_device(device=None) -> torch.device:
     try:
         dev = torch.device(choice)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device must be one of {_VALID} (or e.g. 'cuda:1'), got {choice!r}") from None
+        raise ValueError(
+            f"device must be one of {_VALID} (or e.g. 'cuda:1'), got {choice!r}"
+        ) from None
     if dev.type not in _VALID:
         raise ValueError(f"device must be one of {_VALID}, got {choice!r}")
     if dev.type == "cuda" and not torch.cuda.is_available():

@@ -24,6 +24,7 @@ Speed without approximation:
   block's small triangular system until no decision changes (see ``_settle_block``),
   a few small products instead of one step per neuron; M is updated once per block.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -97,8 +98,10 @@ def _unit_spins(dtype, device):
     """0-dimensional +1 and -1 of ``dtype`` on ``device``: torch.where then keeps that dtype."""
     key = (dtype, str(device))
     if key not in _units:
-        _units[key] = (torch.ones((), dtype=dtype, device=device),
-                       -torch.ones((), dtype=dtype, device=device))
+        _units[key] = (
+            torch.ones((), dtype=dtype, device=device),
+            -torch.ones((), dtype=dtype, device=device),
+        )
     return _units[key]
 
 
@@ -130,13 +133,18 @@ def _advance_fields(net: Hopfield, H, dM, M_old, S_new=None, S_old=None):
     float32 while every row certifies Σ|M_old| + Σ|ΔM| + 2p < 2**24, which bounds
     every intermediate value; otherwise it moves to int64.
     """
-    rowsum = (M_old.abs().sum(1, dtype=torch.int64) + dM.abs().sum(1, dtype=torch.int64))
+    rowsum = M_old.abs().sum(1, dtype=torch.int64) + dM.abs().sum(1, dtype=torch.int64)
     if H.dtype == torch.float32 and int(rowsum.max()) + 2 * net.p >= FLOAT32_EXACT:
         H = H.to(torch.int64)
     half = dM >> 1
     bound = int(half.abs().max()) if half.numel() else 0
     split = None
-    if H.dtype == torch.float32 and bound > 127 and net.mode != "float32" and H.device.type != "mps":
+    if (
+        H.dtype == torch.float32
+        and bound > 127
+        and net.mode != "float32"
+        and H.device.type != "mps"
+    ):
         split = exact.split_large(half)
     if split is not None:
         half, rows, cols, residual = split
@@ -200,8 +208,9 @@ def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, gener
         raise ValueError(f"neurons must lie in [0, {net.N - 1}]")
     threshold = glauber_thresholds(net, T, (S.shape[0], idx.numel()), generator) if T > 0 else None
     out = S.clone()
-    out[:, idx] = decide(net.offdiag_field_int(net.overlaps_int(S), S[:, idx], cols=idx),
-                         S[:, idx], net, threshold)
+    out[:, idx] = decide(
+        net.offdiag_field_int(net.overlaps_int(S), S[:, idx], cols=idx), S[:, idx], net, threshold
+    )
     return out
 
 
@@ -214,7 +223,9 @@ def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     if rule == "hybrid":
         if k is None:
-            raise ValueError("rule='hybrid' needs k, the fraction of neurons updated at once, in (0, 1]")
+            raise ValueError(
+                "rule='hybrid' needs k, the fraction of neurons updated at once, in (0, 1]"
+            )
         k = require_range(k, "k", 0.0, 1.0, low_open=True)
     elif k is not None:
         raise ValueError(f"k is only used with rule='hybrid', got k={k!r} with rule={rule!r}")
@@ -223,13 +234,17 @@ def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator
     B = S0.shape[0]
     if targets is None:
         if B != net.p:
-            raise ValueError(f"targets must be given when the number of probes (B = {B}) differs from p = {net.p}")
+            raise ValueError(
+                f"targets must be given when the number of probes (B = {B}) differs from p = {net.p}"
+            )
         targets = torch.arange(B, device=net.device)
     else:
         require_tensor(targets, "targets")
         if targets.shape != (B,) or targets.is_floating_point() or targets.dtype == torch.bool:
-            raise ValueError(f"targets must be a ({B},) integer tensor of pattern indices, got "
-                             f"{tuple(targets.shape)} {targets.dtype}")
+            raise ValueError(
+                f"targets must be a ({B},) integer tensor of pattern indices, got "
+                f"{tuple(targets.shape)} {targets.dtype}"
+            )
         if B and (int(targets.min()) < 0 or int(targets.max()) >= net.p):
             raise ValueError(f"targets must lie in [0, {net.p - 1}]")
         targets = targets.to(device=net.device, dtype=torch.long)
@@ -237,7 +252,9 @@ def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator
         if not isinstance(generator, torch.Generator):
             raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         if generator.device.type != net.device.type:
-            raise ValueError(f"generator is on {generator.device} but the network is on {net.device}")
+            raise ValueError(
+                f"generator is on {generator.device} but the network is on {net.device}"
+            )
     return S0, k, T, max_steps, targets
 
 
@@ -259,18 +276,32 @@ def _estimate_bytes(net, B, rule, T, max_steps, record):
 
 
 # ---------------------------------------------------------------------- run
-def run(net, S0, *, rule="sync", k=None, temperature=0.0, max_steps=100,
-        generator=None, targets=None, record=False) -> Result:
+def run(
+    net,
+    S0,
+    *,
+    rule="sync",
+    k=None,
+    temperature=0.0,
+    max_steps=100,
+    generator=None,
+    targets=None,
+    record=False,
+) -> Result:
     """Evolve a batch of probes ``S0`` (B, N) on ``net`` for ``max_steps`` steps.
 
     See the module docstring for the rules. ``targets`` (B,) names each probe's
     pattern (default: probe b targets pattern b, when B == p). With ``record=True``
     the overlap with the target and the energy are kept for every step 0..max_steps.
     """
-    S0, k, T, max_steps, targets = _check_run_args(net, S0, rule, k, temperature, max_steps,
-                                                   targets, generator)
-    check_fits(_estimate_bytes(net, S0.shape[0], rule, T, max_steps, record), net.device,
-               f"a run of {S0.shape[0]} probes on N={net.N}")
+    S0, k, T, max_steps, targets = _check_run_args(
+        net, S0, rule, k, temperature, max_steps, targets, generator
+    )
+    check_fits(
+        _estimate_bytes(net, S0.shape[0], rule, T, max_steps, record),
+        net.device,
+        f"a run of {S0.shape[0]} probes on N={net.N}",
+    )
     if rule == "sync" and T == 0:
         out = _run_sync_deterministic(net, S0, max_steps, targets, record)
     else:
@@ -280,10 +311,19 @@ def run(net, S0, *, rule="sync", k=None, temperature=0.0, max_steps=100,
     final_m = torch.empty(state.shape[0], dtype=real_dtype(net.device), device=net.device)
     for c in net.row_chunks(state.shape[0]):  # overlap of each final state with its target
         final_m[c] = (state[c].to(torch.int32) * net.patterns[targets[c]]).sum(1).to(final_m.dtype)
-    return Result(state=state, fixed=fixed, cycle2=cycle2, converged_step=conv,
-                  final_overlaps=final_m / net.N, targets=targets, steps=max_steps,
-                  rule=rule, temperature=T,
-                  overlaps=rec_m, energies=rec_e)
+    return Result(
+        state=state,
+        fixed=fixed,
+        cycle2=cycle2,
+        converged_step=conv,
+        final_overlaps=final_m / net.N,
+        targets=targets,
+        steps=max_steps,
+        rule=rule,
+        temperature=T,
+        overlaps=rec_m,
+        energies=rec_e,
+    )
 
 
 class _Recorder:
@@ -329,7 +369,7 @@ def _run_sync_deterministic(net, S0, max_steps, targets, record):
     size = -(-B // groups)  # equal groups: no small, inefficient last one
     for start in range(0, B, size):
         rows = torch.arange(start, min(B, start + size), device=dev)
-        _sync_group(net, S0[start:start + size], rows, max_steps, final, fixed, cycle2, conv, rec)
+        _sync_group(net, S0[start : start + size], rows, max_steps, final, fixed, cycle2, conv, rec)
     m, e = rec.finish()
     return final, fixed, cycle2, conv, m, e
 
@@ -412,8 +452,10 @@ def _sweep_dtype(net, block):
         return torch.float32
     wide = real_dtype(net.device)
     if wide == torch.float32:
-        raise ValueError(f"sweeps with N = {net.N} and p = {net.p} need float64 to stay exact, "
-                         f"which {net.device} lacks: use rule='sync' or a CPU/CUDA device")
+        raise ValueError(
+            f"sweeps with N = {net.N} and p = {net.p} need float64 to stay exact, "
+            f"which {net.device} lacks: use rule='sync' or a CPU/CUDA device"
+        )
     return wide
 
 
@@ -516,7 +558,9 @@ def _run_sweeps(net, S0, group, shuffle, T, max_steps, generator, targets, recor
         threshold = glauber_thresholds(net, T, (rows.numel(), N), generator).t() if T > 0 else None
         work = S[order] if shuffle else S.clone()
         with _few_threads(small):
-            M, moved = _sweep(net, M, work, x[order] if shuffle else x, threshold, group, block, earlier)
+            M, moved = _sweep(
+                net, M, work, x[order] if shuffle else x, threshold, group, block, earlier
+            )
         before = S
         S = torch.empty_like(work).index_copy_(0, order, work) if shuffle else work
         rec.store(t + 1, rows, M.t())

@@ -15,6 +15,7 @@ The backend is chosen once per device by timing the available ones on a small
 product (``HOPFIELD_PRODUCTS=int8|onednn|float32`` forces one). Wide operands
 (overlaps up to N) are split into balanced base-256 digits, one int8 product each.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,12 @@ import warnings
 import torch
 
 FLOAT32_EXACT = 2**24  # float32 holds every integer of smaller magnitude
-SLICE_ENTRIES = 2**24  # float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
-SPARSE_RESIDUAL_SHARE = 1 / 512  # at most this share of entries beyond one digit: multiply them sparsely
+SLICE_ENTRIES = (
+    2**24
+)  # float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
+SPARSE_RESIDUAL_SHARE = (
+    1 / 512
+)  # at most this share of entries beyond one digit: multiply them sparsely
 MODES = ("int8", "onednn", "float32")
 SMALL_ENTRIES = 2**18  # smaller pattern matrices always use float32 (see backend)
 ONEDNN_BLOCK_COLUMNS = 8192  # columns per packed block of a oneDNN SpinMatrix
@@ -35,15 +40,18 @@ _backend_cache: dict = {}
 def _onednn_product(q, packed, scales, zero_points):
     """a @ b for a (m, k) given as q = a + 128 (uint8) and a packed ±1 matrix b (k, n):
     exact int32 sums, returned as float32."""
-    return torch.ops.onednn.qlinear_pointwise(q, 1.0, 128, packed, scales, zero_points, None,
-                                              1.0, 0, torch.float32, "none", [], "")
+    return torch.ops.onednn.qlinear_pointwise(
+        q, 1.0, 128, packed, scales, zero_points, None, 1.0, 0, torch.float32, "none", [], ""
+    )
 
 
 def _works(mode: str, device: torch.device) -> bool:
     """Whether ``mode`` runs on ``device`` and gives exact results on a small test."""
     if mode == "float32":
         return True
-    if mode == "onednn" and (device.type != "cpu" or not hasattr(torch.ops.onednn, "qlinear_pointwise")):
+    if mode == "onednn" and (
+        device.type != "cpu" or not hasattr(torch.ops.onednn, "qlinear_pointwise")
+    ):
         return False
     try:
         g = torch.Generator(device=device).manual_seed(0)
@@ -114,8 +122,10 @@ class SpinMatrix:
         if mode == "onednn":  # packed in column blocks: faster than one wide block (seen here)
             n = b.shape[1]
             self.width = min(n, ONEDNN_BLOCK_COLUMNS)
-            self.data = [torch.ops.onednn.qlinear_prepack(b[:, c:c + self.width].t().contiguous(), None)
-                         for c in range(0, n, self.width)]
+            self.data = [
+                torch.ops.onednn.qlinear_prepack(b[:, c : c + self.width].t().contiguous(), None)
+                for c in range(0, n, self.width)
+            ]
             self.scales, self.zero_points = torch.ones(n), torch.zeros(n, dtype=torch.long)
         elif mode == "int8":
             self.data = b.contiguous()
@@ -134,8 +144,9 @@ class SpinMatrix:
             for i, packed in enumerate(self.data):
                 start = i * self.width
                 cols = min(self.width, n - start)
-                out[:, start:start + cols] = _onednn_product(q, packed, self.scales[:cols],
-                                                             self.zero_points[:cols])
+                out[:, start : start + cols] = _onednn_product(
+                    q, packed, self.scales[:cols], self.zero_points[:cols]
+                )
             return out
         if self.mode == "int8":
             if _int8_shape_ok(m, k, n, a.device):
@@ -173,11 +184,14 @@ def sparse_times(rows, cols, values, m: int, b: torch.Tensor, out=None) -> torch
             inside = (position >= u0) & (position < u0 + row_width)
             crow = torch.zeros(m + 1, dtype=torch.long, device=b.device)
             crow[1:] = torch.bincount(rows[inside], minlength=m).cumsum(0)
-            part = b[used[u0:u0 + row_width]]
-            X = torch.sparse_csr_tensor(crow, position[inside] - u0, values[inside],
-                                        size=(m, part.shape[0]))
+            part = b[used[u0 : u0 + row_width]]
+            X = torch.sparse_csr_tensor(
+                crow, position[inside] - u0, values[inside], size=(m, part.shape[0])
+            )
             for c0 in range(0, n, col_width):
-                out[:, c0:c0 + col_width] += torch.sparse.mm(X, part[:, c0:c0 + col_width].float())
+                out[:, c0 : c0 + col_width] += torch.sparse.mm(
+                    X, part[:, c0 : c0 + col_width].float()
+                )
     return out
 
 
@@ -205,7 +219,9 @@ def wide_matmul(x: torch.Tensor, b: SpinMatrix, bound: int = None) -> torch.Tens
     k = x.shape[1]
     if bound is None:
         bound = int(x.abs().max()) if x.numel() else 0
-    certified = x.numel() == 0 or int(x.abs().sum(dim=1, dtype=torch.int64).max()) + k < FLOAT32_EXACT
+    certified = (
+        x.numel() == 0 or int(x.abs().sum(dim=1, dtype=torch.int64).max()) + k < FLOAT32_EXACT
+    )
     if b.mode == "float32" and certified:
         return x.float() @ b.data
     rest = x.to(torch.int64)

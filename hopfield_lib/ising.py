@@ -6,6 +6,7 @@ them, so all spins of one colour can be updated at once, on any device.
 Exact results: Onsager's critical temperature T_c = 2/ln(1 + √2) and Yang's
 spontaneous magnetization m(T) = [1 - sinh(2/T)^-4]^(1/8) below T_c.
 """
+
 from __future__ import annotations
 
 import math
@@ -116,8 +117,10 @@ def simulate(L, T, sweeps, *, generator=None, device=None, init="random") -> Isi
     if init == "up":
         a, b = torch.ones(shape, device=dev), torch.ones(shape, device=dev)
     else:
-        a, b = (torch.randint(0, 2, shape, generator=generator, device=dev).float() * 2 - 1
-                for _ in range(2))
+        a, b = (
+            torch.randint(0, 2, shape, generator=generator, device=dev).float() * 2 - 1
+            for _ in range(2)
+        )
     table = _acceptance(T, dev)
     mags = torch.empty(sweeps, dtype=torch.float64, device=dev)
     energies = torch.empty(sweeps, dtype=torch.float64, device=dev)

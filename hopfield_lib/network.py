@@ -13,6 +13,7 @@ which costs O(pN) per probe instead of O(N²) and is computed exactly (see
 :mod:`hopfield_lib.exact`). The integer part ``M ξ - p S`` is the field of the
 off-diagonal couplings, scaled by N.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,7 +51,9 @@ class Hopfield:
         self.patterns_T = self.patterns.t().contiguous()  # (N, p): row i holds neuron i's patterns
         shared = self.patterns.float() if self.mode == "float32" else None
         # the same ξ prepared for S ξᵀ (overlaps) and for M ξ (fields)
-        self._xi_T = exact.SpinMatrix(self.patterns_T, self.mode, None if shared is None else shared.t())
+        self._xi_T = exact.SpinMatrix(
+            self.patterns_T, self.mode, None if shared is None else shared.t()
+        )
         self._xi = exact.SpinMatrix(self.patterns, self.mode, shared)
 
     @property
@@ -63,15 +66,19 @@ class Hopfield:
         return self.self_coupling * self.p
 
     def __repr__(self):
-        return (f"Hopfield(N={self.N}, p={self.p}, alpha={self.alpha:.4g}, "
-                f"self_coupling={self.self_coupling:g}, device={self.device}, products={self.mode})")
+        return (
+            f"Hopfield(N={self.N}, p={self.p}, alpha={self.alpha:.4g}, "
+            f"self_coupling={self.self_coupling:g}, device={self.device}, products={self.mode})"
+        )
 
     # ------------------------------------------------------------------ checks
     def check_states(self, S, name: str = "S") -> torch.Tensor:
         """Validate a (B, N) batch of ±1 states on this network's device; return it as int8."""
         require_spins(S, name)
         if S.shape[1] != self.N:
-            raise ValueError(f"{name} has N = {S.shape[1]} neurons per row but the network has N = {self.N}")
+            raise ValueError(
+                f"{name} has N = {S.shape[1]} neurons per row but the network has N = {self.N}"
+            )
         if S.device != self.device:
             raise ValueError(f"{name} is on {S.device} but the network is on {self.device}")
         return S.to(torch.int8)
@@ -96,7 +103,9 @@ class Hopfield:
         and cheap when few spins flipped.
         """
         values = 2.0 * S_new[rows, cols].to(torch.float32)
-        return exact.sparse_times(rows, cols, values, S_new.shape[0], self.patterns_T).to(torch.int32)
+        return exact.sparse_times(rows, cols, values, S_new.shape[0], self.patterns_T).to(
+            torch.int32
+        )
 
     def offdiag_field_int(self, M: torch.Tensor, S: torch.Tensor, cols=None) -> torch.Tensor:
         """N·h minus the self term, ``M ξ - p S``, for the neurons ``cols`` (default all).
@@ -118,7 +127,9 @@ class Hopfield:
     def energy_from_overlaps(self, M: torch.Tensor) -> torch.Tensor:
         """E = -(Σ_μ M_μ² - pN)/(2N) - λp/2 for overlaps M (B, p), float64."""
         sq = (M.to(torch.int64) ** 2).sum(dim=1)
-        return -(sq - self.p * self.N).to(real_dtype(self.device)) / (2 * self.N) - self.self_term / 2
+        return (
+            -(sq - self.p * self.N).to(real_dtype(self.device)) / (2 * self.N) - self.self_term / 2
+        )
 
     # ------------------------------------------------------------- public API
     def field(self, S) -> torch.Tensor:
@@ -126,7 +137,9 @@ class Hopfield:
         S = self.check_states(S)
         M = self.overlaps_int(S)
         real = real_dtype(self.device)
-        nh = torch.cat([self.offdiag_field_int(M[c], S[c]).to(real) for c in self.row_chunks(len(S))])
+        nh = torch.cat(
+            [self.offdiag_field_int(M[c], S[c]).to(real) for c in self.row_chunks(len(S))]
+        )
         return (nh + self.self_term * S.to(real)) / self.N  # exact up to the division: |N h| < 2^53
 
     def energy(self, S) -> torch.Tensor:

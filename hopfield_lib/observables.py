@@ -1,4 +1,5 @@
 """Observables: overlaps, Hamming distances, converged fractions, distributions of m_f."""
+
 from __future__ import annotations
 
 import torch

@@ -3,6 +3,7 @@
 Convention: a pattern or a state is a row of N spins, each +1 or -1, stored as
 int8 (exact and compact). Batches are (rows, N).
 """
+
 from __future__ import annotations
 
 from importlib import resources
@@ -45,7 +46,7 @@ def corrupt(patterns, m0, *, generator=None) -> torch.Tensor:
         return out
     chunk = max(1, 2**22 // N)  # rows at a time: bounds the random keys' memory
     for start in range(0, rows, chunk):
-        part = out[start:start + chunk]
+        part = out[start : start + chunk]
         keys = torch.rand(part.shape, generator=generator, device=patterns.device)
         idx = keys.topk(flips, dim=1, largest=False, sorted=False).indices
         part.scatter_(1, idx, -part.gather(1, idx))

@@ -1,4 +1,5 @@
 """Figures shared by the chapters (matplotlib). Each function returns the figure or axes it drew."""
+
 import itertools
 import re
 
@@ -18,6 +19,7 @@ from .patterns import DIGIT_SHAPE
 # --------------------------------------------------------------------------------------------
 # Figures of the chapters "The Ising model", "Hebbian storage" and "Energy".
 # Spins are drawn black for +1 (a firing neuron, an up spin, ink) and white for -1.
+
 
 def _numpy_of(x):
     """A NumPy copy of a tensor (any device) or array-like."""
@@ -43,8 +45,9 @@ def spin_image(ax, spins, shape=None, title=None, frame_color=None):
     return ax
 
 
-def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=None, size=0.8,
-               title=None):
+def glyph_grid(
+    rows, shape=None, row_labels=None, col_titles=None, frame_colors=None, size=0.8, title=None
+):
     """A grid of ±1 images: ``rows`` is a list of (B, N) batches, one figure row per batch.
 
     ``shape`` defaults to the digit glyphs' (10, 9). ``frame_colors`` (same nesting as
@@ -57,7 +60,9 @@ def glyph_grid(rows, shape=None, row_labels=None, col_titles=None, frame_colors=
     width = size * ncols + (0.9 if row_labels else 0.2)
     if title:
         width = max(width, 0.075 * len(title))  # room for the title when there are few columns
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, size * aspect * nrows + 0.4), squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width, size * aspect * nrows + 0.4), squeeze=False
+    )
     for i, batch in enumerate(rows):
         for j in range(ncols):
             ax = axes[i, j]
@@ -84,19 +89,29 @@ def recall_figure(probes, finals, patterns, targets, shape=None, labels=None, si
     pats = torch.as_tensor(patterns)[torch.as_tensor(targets).long().cpu()].to(finals_t.device)
     ok = (finals_t == pats).all(1).tolist()
     colors = [[None] * len(ok), ["tab:green" if o else "tab:red" for o in ok], [None] * len(ok)]
-    return glyph_grid([probes, finals, pats], shape=shape, row_labels=["probe", "result", "target"],
-                      col_titles=labels, frame_colors=colors, size=size, title=title)
+    return glyph_grid(
+        [probes, finals, pats],
+        shape=shape,
+        row_labels=["probe", "result", "target"],
+        col_titles=labels,
+        frame_colors=colors,
+        size=size,
+        title=title,
+    )
 
 
-def signed_maps(values, shape=None, titles=None, label="value", size=1.1, vmax=None, mark_negative=True):
+def signed_maps(
+    values, shape=None, titles=None, label="value", size=1.1, vmax=None, mark_negative=True
+):
     """Images of real values (B, N), one per row of ``values``, on a red-white-blue scale
     centred on 0 (negative red), with one shared colour bar; negative cells are also marked
     with a black cross when ``mark_negative``. Returns the figure."""
     shape = DIGIT_SHAPE if shape is None else shape
     v = _numpy_of(values).astype(float).reshape(-1, *shape)
     vmax = float(np.abs(v).max()) if vmax is None else vmax
-    fig, axes = plt.subplots(1, len(v), figsize=(size * len(v) + 1.0, size * shape[0] / shape[1] + 0.4),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(v), figsize=(size * len(v) + 1.0, size * shape[0] / shape[1] + 0.4), squeeze=False
+    )
     for k, ax in enumerate(axes[0]):
         im = ax.imshow(v[k], cmap="RdBu", vmin=-vmax, vmax=vmax, interpolation="nearest")
         if mark_negative:
@@ -124,8 +139,15 @@ def overlap_matrix(patterns, labels=None, ax=None, title=None):
     ax.set_ylabel("pattern μ")
     for i in range(len(m)):
         for j in range(len(m)):
-            ax.text(j, i, f"{m[i, j]:.2f}".replace("0.", "."), ha="center", va="center", fontsize=7,
-                    color="white" if abs(m[i, j]) > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{m[i, j]:.2f}".replace("0.", "."),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if abs(m[i, j]) > 0.6 else "black",
+            )
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="overlap")
     if title:
         ax.set_title(title, fontsize=10)
@@ -145,14 +167,30 @@ def frustrated_triangle(J=-1.0):
     for ax, s, e in zip(axes, states, energies):
         for a, b in ((0, 1), (1, 2), (0, 2)):
             good = J * s[a] * s[b] > 0
-            ax.plot(*corners[[a, b]].T, color="tab:green" if good else "tab:red",
-                    ls="-" if good else "--", lw=2.5, zorder=1)
+            ax.plot(
+                *corners[[a, b]].T,
+                color="tab:green" if good else "tab:red",
+                ls="-" if good else "--",
+                lw=2.5,
+                zorder=1,
+            )
         for c, si in zip(corners, s):
             ax.scatter(*c, s=330, color="black" if si > 0 else "white", edgecolor="black", zorder=2)
-            ax.annotate("↑" if si > 0 else "↓", c, ha="center", va="center", zorder=3,
-                        color="white" if si > 0 else "black", fontsize=11, fontweight="bold")
-        ax.set_title(f"E = {e:+g}" + (" (min)" if e == emin else ""), fontsize=9,
-                     fontweight="bold" if e == emin else "normal")
+            ax.annotate(
+                "↑" if si > 0 else "↓",
+                c,
+                ha="center",
+                va="center",
+                zorder=3,
+                color="white" if si > 0 else "black",
+                fontsize=11,
+                fontweight="bold",
+            )
+        ax.set_title(
+            f"E = {e:+g}" + (" (min)" if e == emin else ""),
+            fontsize=9,
+            fontweight="bold" if e == emin else "normal",
+        )
         ax.set_xlim(-0.25, 1.25)
         ax.set_ylim(-0.25, 1.12)
         ax.set_aspect("equal")
@@ -167,13 +205,22 @@ def ising_run_figure(result, axes=None):
         _, axes = plt.subplots(1, 2, figsize=(8.2, 3.4), gridspec_kw={"width_ratios": [1, 1.5]})
     T = result.temperature
     L = result.spins.shape[0]
-    spin_image(axes[0], result.spins, title=f"L = {L}, T = {T:.2f} after {len(result.magnetization)} sweeps")
+    spin_image(
+        axes[0],
+        result.spins,
+        title=f"L = {L}, T = {T:.2f} after {len(result.magnetization)} sweeps",
+    )
     m = _numpy_of(result.magnetization)
     axes[1].plot(np.arange(1, len(m) + 1), m, lw=1, label="simulation m(t)")
     m_exact = onsager_magnetization(T)
     for sign in (1, -1):
-        axes[1].axhline(sign * m_exact, color="k", ls="--", lw=1,
-                        label="Onsager–Yang ±m(T)" if sign == 1 else None)
+        axes[1].axhline(
+            sign * m_exact,
+            color="k",
+            ls="--",
+            lw=1,
+            label="Onsager–Yang ±m(T)" if sign == 1 else None,
+        )
     axes[1].set_ylim(-1.05, 1.05)
     axes[1].set_xlabel("sweep (one update of every spin)")
     axes[1].set_ylabel("magnetization per spin m")
@@ -195,8 +242,16 @@ def magnetization_curve(temperatures, curves, ax=None):
     ax.plot(fine, onsager_magnetization(fine), color="k", lw=1.6, label="Onsager–Yang, L = ∞")
     markers = "osd^v<>"
     for i, (L, (mean, err)) in enumerate(sorted(curves.items())):
-        ax.errorbar(t, mean, yerr=err, marker=markers[i % len(markers)], ms=4, lw=1, capsize=2,
-                    label=f"simulation, L = {L}")
+        ax.errorbar(
+            t,
+            mean,
+            yerr=err,
+            marker=markers[i % len(markers)],
+            ms=4,
+            lw=1,
+            capsize=2,
+            label=f"simulation, L = {L}",
+        )
     ax.axvline(T_C, color="0.5", ls=":", lw=1)
     ax.text(T_C + 0.03, 1.02, "$T_c$", color="0.35", fontsize=9, va="bottom")
     ax.set_xlabel("temperature T  (units of J/k_B)")
@@ -218,14 +273,14 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
         fig, ax_img = plt.subplots(figsize=(size, size * shape[0] / shape[1]))
         ax_e = None
     else:
-        fig, (ax_img, ax_e) = plt.subplots(1, 2, figsize=(2.3 * size, size * 1.05),
-                                           gridspec_kw={"width_ratios": [1, 1.4]})
+        fig, (ax_img, ax_e) = plt.subplots(
+            1, 2, figsize=(2.3 * size, size * 1.05), gridspec_kw={"width_ratios": [1, 1.4]}
+        )
     img = ax_img.imshow(data[0], cmap="Greys", vmin=-1, vmax=1, interpolation="nearest")
     ax_img.set_xticks([])
     ax_img.set_yticks([])
     title = fig.suptitle("" if titles is None else titles[0], fontsize=9)
     if ax_e is not None:
-
         e = _numpy_of(energies).astype(float)
         ax_e.plot(np.arange(len(e)), e, color="0.75", lw=1)
         (dot,) = ax_e.plot([0], [e[0]], "o", color="tab:red", ms=5)
@@ -252,8 +307,10 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
 # --------------------------------------------------------------------------------------------
 # Figures of the chapters "Capacity" and "GPU timing".
 
-def overlap_distributions(samples, ax=None, bins=81, theory=None, theory_label=None, log=True,
-                          xlim=(-0.05, 1.02)):
+
+def overlap_distributions(
+    samples, ax=None, bins=81, theory=None, theory_label=None, log=True, xlim=(-0.05, 1.02)
+):
     """P(m_f): a step histogram of final overlaps per entry of ``samples`` (label -> values).
 
     Bins cover [-1, 1] (:func:`hopfield_lib.overlap_histogram`); the y axis is the fraction
@@ -296,8 +353,9 @@ def converged_fraction_curves(curves, ax=None):
     return ax
 
 
-def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cmap="viridis",
-                         colorbar=True):
+def overlap_trajectories(
+    overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cmap="viridis", colorbar=True
+):
     """m(t) of every probe as an image: steps on x, probes sorted by final overlap on y.
 
     ``overlaps`` is ``Result.overlaps`` (steps + 1, B) from ``hl.run(..., record=True)``.
@@ -313,8 +371,15 @@ def overlap_trajectories(overlaps, ax=None, vmin=0.0, vmax=1.0, vcenter=0.9, cma
         norm = TwoSlopeNorm(vcenter=vcenter, vmin=vmin, vmax=vmax)
     else:
         norm = Normalize(vmin=vmin, vmax=vmax)
-    im = ax.imshow(m[:, order].T, aspect="auto", origin="lower", cmap=cmap, norm=norm,
-                   interpolation="nearest", extent=(-0.5, m.shape[0] - 0.5, -0.5, m.shape[1] - 0.5))
+    im = ax.imshow(
+        m[:, order].T,
+        aspect="auto",
+        origin="lower",
+        cmap=cmap,
+        norm=norm,
+        interpolation="nearest",
+        extent=(-0.5, m.shape[0] - 0.5, -0.5, m.shape[1] - 0.5),
+    )
     ax.set_xlabel("synchronous step t")
     ax.set_ylabel("probe (sorted by final overlap)")
     if colorbar:
@@ -335,8 +400,16 @@ def recall_curves(alphas, curves, ax=None, alpha_c=None, half=True):
     a = np.asarray(alphas, dtype=float)
     markers = "osd^v<>"
     for i, (label, (frac, err)) in enumerate(curves.items()):
-        ax.errorbar(a, _numpy_of(frac), yerr=_numpy_of(err), marker=markers[i % len(markers)], ms=4,
-                    lw=1.2, capsize=2, label=label)
+        ax.errorbar(
+            a,
+            _numpy_of(frac),
+            yerr=_numpy_of(err),
+            marker=markers[i % len(markers)],
+            ms=4,
+            lw=1.2,
+            capsize=2,
+            label=label,
+        )
     if alpha_c is not None:
         ax.axvline(alpha_c, color="k", ls="--", lw=1, label=f"AGS $\\alpha_c$ = {alpha_c:.3f}")
     if half:
@@ -372,7 +445,10 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to
     ax.set_xscale("log")
     ax.set_yscale("log")
 
-    ticks = sorted({int(v) for sizes, _ in series.values() for v in sizes} | ({int(extend_to)} if extend_to else set()))
+    ticks = sorted(
+        {int(v) for sizes, _ in series.values() for v in sizes}
+        | ({int(extend_to)} if extend_to else set())
+    )
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(ticks, [str(v) for v in ticks], rotation=45 if len(ticks) > 6 else 0, fontsize=8)
     ax.set_xlabel(xlabel)
@@ -406,9 +482,15 @@ def energy_overlap_traces(result, N, axes=None, title=None, max_lines=40):
 
 
 _ANIMATION_ICONS = {
-    "fa fa-minus": "&minus;", "fa fa-fast-backward": "|&#x25C0;", "fa fa-step-backward": "&#x2039;",
-    "fa fa-play fa-flip-horizontal": "&#x25C0;", "fa fa-pause": "||", "fa fa-play": "&#x25B6;",
-    "fa fa-step-forward": "&#x203A;", "fa fa-fast-forward": "&#x25B6;|", "fa fa-plus": "+",
+    "fa fa-minus": "&minus;",
+    "fa fa-fast-backward": "|&#x25C0;",
+    "fa fa-step-backward": "&#x2039;",
+    "fa fa-play fa-flip-horizontal": "&#x25C0;",
+    "fa fa-pause": "||",
+    "fa fa-play": "&#x25B6;",
+    "fa fa-step-forward": "&#x203A;",
+    "fa fa-fast-forward": "&#x25B6;|",
+    "fa fa-plus": "+",
 }
 
 

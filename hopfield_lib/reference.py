@@ -7,6 +7,7 @@ with the engine: a zero field keeps the current spin (``torch.sign`` would give 
 and the products use N·J, whose entries are integers (plus λp on the diagonal),
 so float32 sums are exact while |N h| < 2**24.
 """
+
 from __future__ import annotations
 
 import torch

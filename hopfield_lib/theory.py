@@ -14,6 +14,7 @@ At T = 0 they reduce to one equation in y = m/√(2αr):
     erf(y) = y [√(2α) + (2/√π) e^{-y²}],  m = erf(y),
 which has a retrieval solution only for α < α_c ≈ 0.138.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,8 +60,9 @@ def _g(y):
     return special.erf(y) / y - 2.0 / _SQRT_PI * np.exp(-y * y)
 
 
-_Y_PEAK = optimize.minimize_scalar(lambda y: -_g(y), bounds=(0.1, 5.0), method="bounded",
-                                   options={"xatol": 1e-12}).x
+_Y_PEAK = optimize.minimize_scalar(
+    lambda y: -_g(y), bounds=(0.1, 5.0), method="bounded", options={"xatol": 1e-12}
+).x
 
 
 def alpha_c() -> float:
@@ -75,7 +77,9 @@ def _zero_temperature_root(alpha: float) -> float:
     target = math.sqrt(2.0 * alpha)
     if target >= _g(_Y_PEAK):
         return 0.0
-    return float(optimize.brentq(lambda v: _g(v) - target, _Y_PEAK, 2.0 / target + 10.0, xtol=1e-14))
+    return float(
+        optimize.brentq(lambda v: _g(v) - target, _Y_PEAK, 2.0 / target + 10.0, xtol=1e-14)
+    )
 
 
 def _zero_temperature_overlap(alpha: float) -> float:
@@ -106,7 +110,9 @@ def _rs_residual(x, alpha, T):
 
 
 def _solve_rs(alpha, T, start):
-    sol = optimize.root(_rs_residual, start, args=(alpha, T), method="hybr", options={"xtol": 1e-12})
+    sol = optimize.root(
+        _rs_residual, start, args=(alpha, T), method="hybr", options={"xtol": 1e-12}
+    )
     ok = sol.success and max(abs(v) for v in _rs_residual(sol.x, alpha, T)) < 1e-7
     return (float(sol.x[0]), float(sol.x[1])) if ok else None
 

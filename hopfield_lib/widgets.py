@@ -6,6 +6,7 @@
 # widget box whose output area is drawn once when it is created, so an executed notebook (and
 # the static site built from it) shows the default state.
 
+
 def _explorer_box(draw, controls, rows):
     """Wire ``controls`` (name -> widget) to ``draw(**values)`` and lay them out in ``rows``."""
     import ipywidgets as W
@@ -30,13 +31,31 @@ def ising_explorer(L=64, T=2.0, sweeps=300, init="random", seed=0, device=None):
     dev = get_device(device)
     style = {"description_width": "initial"}
     controls = {
-        "T": W.FloatSlider(value=T, min=0.5, max=4.0, step=0.05, description="temperature T",
-                           continuous_update=False, style=style),
-        "L": W.Dropdown(options=[32, 64, 128, 256], value=L, description="lattice side L", style=style),
+        "T": W.FloatSlider(
+            value=T,
+            min=0.5,
+            max=4.0,
+            step=0.05,
+            description="temperature T",
+            continuous_update=False,
+            style=style,
+        ),
+        "L": W.Dropdown(
+            options=[32, 64, 128, 256], value=L, description="lattice side L", style=style
+        ),
         "init": W.Dropdown(options=["random", "up"], value=init, description="start", style=style),
-        "sweeps": W.IntSlider(value=sweeps, min=50, max=2000, step=50, description="sweeps",
-                              continuous_update=False, style=style),
-        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+        "sweeps": W.IntSlider(
+            value=sweeps,
+            min=50,
+            max=2000,
+            step=50,
+            description="sweeps",
+            continuous_update=False,
+            style=style,
+        ),
+        "seed": W.IntText(
+            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
+        ),
     }
 
     def draw(T, L, init, sweeps, seed):
@@ -49,8 +68,17 @@ def ising_explorer(L=64, T=2.0, sweeps=300, init="random", seed=0, device=None):
 # --------------------------------------------------------------------------------------------
 # Explorers of the chapters "Capacity" and "GPU timing".
 
-def capacity_explorer(sizes=(250, 500, 1000), alpha=0.13, self_coupling=0.0, m0=0.9, N=None,
-                      max_steps=100, seed=0, device=None):
+
+def capacity_explorer(
+    sizes=(250, 500, 1000),
+    alpha=0.13,
+    self_coupling=0.0,
+    m0=0.9,
+    N=None,
+    max_steps=100,
+    seed=0,
+    device=None,
+):
     """P(m_f) after ``max_steps`` synchronous steps for a chosen load α, self-coupling λ,
     initial overlap m0 and size N: all p = round(αN) patterns probed at once."""
     import ipywidgets as W
@@ -66,15 +94,38 @@ def capacity_explorer(sizes=(250, 500, 1000), alpha=0.13, self_coupling=0.0, m0=
     style = {"description_width": "initial"}
     slider = dict(continuous_update=False, style=style)
     controls = {
-        "alpha": W.FloatSlider(value=alpha, min=0.02, max=0.40, step=0.01, description="load α",
-                               readout_format=".2f", **slider),
-        "self_coupling": W.FloatSlider(value=self_coupling, min=0.0, max=2.0, step=0.25,
-                                       description="self-coupling λ", **slider),
-        "m0": W.FloatSlider(value=m0, min=0.30, max=1.0, step=0.05, description="initial overlap m0",
-                            readout_format=".2f", **slider),
-        "N": W.Dropdown(options=sizes, value=sizes[-1] if N is None else N, description="neurons N",
-                        style=style),
-        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+        "alpha": W.FloatSlider(
+            value=alpha,
+            min=0.02,
+            max=0.40,
+            step=0.01,
+            description="load α",
+            readout_format=".2f",
+            **slider,
+        ),
+        "self_coupling": W.FloatSlider(
+            value=self_coupling,
+            min=0.0,
+            max=2.0,
+            step=0.25,
+            description="self-coupling λ",
+            **slider,
+        ),
+        "m0": W.FloatSlider(
+            value=m0,
+            min=0.30,
+            max=1.0,
+            step=0.05,
+            description="initial overlap m0",
+            readout_format=".2f",
+            **slider,
+        ),
+        "N": W.Dropdown(
+            options=sizes, value=sizes[-1] if N is None else N, description="neurons N", style=style
+        ),
+        "seed": W.IntText(
+            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
+        ),
     }
 
     def draw(alpha, self_coupling, m0, N, seed):
@@ -86,11 +137,16 @@ def capacity_explorer(sizes=(250, 500, 1000), alpha=0.13, self_coupling=0.0, m0=
         m_f = result.final_overlaps
         m_ags = theory.retrieval_overlap(net.alpha) if self_coupling == 0 else None
         ax = plotting.overlap_distributions(
-            {f"N = {N}, p = {p}": m_f}, theory=m_ags or None,
-            theory_label=None if not m_ags else f"AGS m = {m_ags:.3f}")
-        ax.set_title(f"α = {net.alpha:.3f}, λ = {self_coupling:g}, m0 = {m0:.2f}: "
-                     f"{float((m_f > 0.9).double().mean()):.0%} with $m_f$ > 0.9, "
-                     f"{float(result.cycle2.double().mean()):.0%} in 2-cycles", fontsize=9)
+            {f"N = {N}, p = {p}": m_f},
+            theory=m_ags or None,
+            theory_label=None if not m_ags else f"AGS m = {m_ags:.3f}",
+        )
+        ax.set_title(
+            f"α = {net.alpha:.3f}, λ = {self_coupling:g}, m0 = {m0:.2f}: "
+            f"{float((m_f > 0.9).double().mean()):.0%} with $m_f$ > 0.9, "
+            f"{float(result.cycle2.double().mean()):.0%} in 2-cycles",
+            fontsize=9,
+        )
 
     return _explorer_box(draw, controls, [["alpha", "self_coupling"], ["m0", "N", "seed"]])
 
@@ -108,10 +164,18 @@ def timing_explorer(timers, sizes, size=None, method=None):
     names = list(timers)
     style = {"description_width": "initial"}
     controls = {
-        "N": W.Dropdown(options=sizes, value=sizes[0] if size is None else size,
-                        description="neurons N", style=style),
-        "method": W.ToggleButtons(options=names, value=names[0] if method is None else method,
-                                  description="method", style=style),
+        "N": W.Dropdown(
+            options=sizes,
+            value=sizes[0] if size is None else size,
+            description="neurons N",
+            style=style,
+        ),
+        "method": W.ToggleButtons(
+            options=names,
+            value=names[0] if method is None else method,
+            description="method",
+            style=style,
+        ),
     }
     log = {name: {} for name in names}
 
@@ -149,13 +213,30 @@ def recall_explorer(stored=(0, 1, 4, 7), flipped=9, rule="async", seed=0, device
     glyphs = digits(dev)
     N = glyphs.shape[1]
     style = {"description_width": "initial"}
-    controls = {f"digit_{d}": W.Checkbox(value=d in stored, description=str(d), indent=False,
-                                         layout=W.Layout(width="44px")) for d in range(10)}
-    controls["flipped"] = W.IntSlider(value=flipped, min=0, max=N // 2, description="flipped pixels",
-                                      continuous_update=False, style=style)
-    controls["rule"] = W.Dropdown(options=["async", "sync"], value=rule, description="update",
-                                  style=style, layout=W.Layout(width="170px"))
-    controls["seed"] = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px"))
+    controls = {
+        f"digit_{d}": W.Checkbox(
+            value=d in stored, description=str(d), indent=False, layout=W.Layout(width="44px")
+        )
+        for d in range(10)
+    }
+    controls["flipped"] = W.IntSlider(
+        value=flipped,
+        min=0,
+        max=N // 2,
+        description="flipped pixels",
+        continuous_update=False,
+        style=style,
+    )
+    controls["rule"] = W.Dropdown(
+        options=["async", "sync"],
+        value=rule,
+        description="update",
+        style=style,
+        layout=W.Layout(width="170px"),
+    )
+    controls["seed"] = W.IntText(
+        value=seed, description="seed", style=style, layout=W.Layout(width="140px")
+    )
 
     def draw(flipped, rule, seed, **ticks):
         chosen = [d for d in range(10) if ticks[f"digit_{d}"]]
@@ -170,12 +251,19 @@ def recall_explorer(stored=(0, 1, 4, 7), flipped=9, rule="async", seed=0, device
         ok = int((result.final_overlaps == 1).sum())
         cycles = int(result.cycle2.sum())
         note = f", {cycles} in a 2-cycle" if cycles else ""
-        plotting.recall_figure(probes, result.state, patterns, torch.arange(len(chosen), device=dev),
-                               labels=[f"digit {d}" for d in chosen],
-                               title=f"{len(chosen)} stored, {flipped} pixels flipped, {rule}: "
-                                     f"{ok} of {len(chosen)} recalled exactly{note}")
+        plotting.recall_figure(
+            probes,
+            result.state,
+            patterns,
+            torch.arange(len(chosen), device=dev),
+            labels=[f"digit {d}" for d in chosen],
+            title=f"{len(chosen)} stored, {flipped} pixels flipped, {rule}: "
+            f"{ok} of {len(chosen)} recalled exactly{note}",
+        )
 
-    return _explorer_box(draw, controls, [[f"digit_{d}" for d in range(10)], ["flipped", "rule", "seed"]])
+    return _explorer_box(
+        draw, controls, [[f"digit_{d}" for d in range(10)], ["flipped", "rule", "seed"]]
+    )
 
 
 def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, seed=0, device=None):
@@ -194,15 +282,43 @@ def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, s
     dev = get_device(device)
     style = {"description_width": "initial"}
     controls = {
-        "T": W.FloatSlider(value=T, min=0.0, max=1.5, step=0.05, description="temperature T",
-                           continuous_update=False, style=style),
-        "alpha": W.FloatSlider(value=alpha, min=0.01, max=0.3, step=0.01, description="loading α",
-                               continuous_update=False, style=style),
-        "rule": W.Dropdown(options=["async", "sync"], value=rule, description="update", style=style,
-                           layout=W.Layout(width="170px")),
-        "m0": W.FloatSlider(value=m0, min=0.1, max=1.0, step=0.05, description="initial overlap m0",
-                            continuous_update=False, style=style),
-        "seed": W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="140px")),
+        "T": W.FloatSlider(
+            value=T,
+            min=0.0,
+            max=1.5,
+            step=0.05,
+            description="temperature T",
+            continuous_update=False,
+            style=style,
+        ),
+        "alpha": W.FloatSlider(
+            value=alpha,
+            min=0.01,
+            max=0.3,
+            step=0.01,
+            description="loading α",
+            continuous_update=False,
+            style=style,
+        ),
+        "rule": W.Dropdown(
+            options=["async", "sync"],
+            value=rule,
+            description="update",
+            style=style,
+            layout=W.Layout(width="170px"),
+        ),
+        "m0": W.FloatSlider(
+            value=m0,
+            min=0.1,
+            max=1.0,
+            step=0.05,
+            description="initial overlap m0",
+            continuous_update=False,
+            style=style,
+        ),
+        "seed": W.IntText(
+            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
+        ),
     }
 
     def draw(T, alpha, rule, m0, seed):
@@ -212,13 +328,24 @@ def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, s
         net = Hopfield(patterns)
         B = min(probes, p)
         start = corrupt(patterns[:B], m0, generator=gen)
-        result = run(net, start, rule=rule, temperature=T, max_steps=20, generator=gen,
-                     targets=torch.arange(B, device=dev), record=True)
+        result = run(
+            net,
+            start,
+            rule=rule,
+            temperature=T,
+            max_steps=20,
+            generator=gen,
+            targets=torch.arange(B, device=dev),
+            record=True,
+        )
         rises = int((torch.diff(result.energies, dim=0) > 1e-9).any(0).sum())
         cycles = int(result.cycle2.sum()) if T == 0 else 0
         extra = f", {cycles} in 2-cycles" if T == 0 else ""
         plotting.energy_overlap_traces(
-            result, N, title=f"N = {N}, p = {p} (α = {p / N:.3f}), T = {T:g}, {rule}: "
-                             f"energy rose for {rises} of {B} probes{extra}")
+            result,
+            N,
+            title=f"N = {N}, p = {p} (α = {p / N:.3f}), T = {T:g}, {rule}: "
+            f"energy rose for {rises} of {B} probes{extra}",
+        )
 
     return _explorer_box(draw, controls, [["T", "alpha"], ["rule", "m0", "seed"]])

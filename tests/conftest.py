@@ -3,6 +3,7 @@
 Notebook tests read the notebooks that `make book` executed (Jupyter Book writes
 them to _build/jupyter_execute/), so each chapter runs once per test session.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,13 @@ def assert_executed_cleanly(path: str) -> None:
     for i, cell in enumerate(code_cells):
         for out in cell.get("outputs", []):
             assert out.get("output_type") != "error", (
-                f"{path}, code cell {i}: {out.get('ename')}: {out.get('evalue')}")
+                f"{path}, code cell {i}: {out.get('ename')}: {out.get('evalue')}"
+            )
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 text = "".join(out.get("text", ""))
-                assert "Traceback" not in text, f"{path}, code cell {i} printed a traceback:\n{text}"
+                assert "Traceback" not in text, (
+                    f"{path}, code cell {i} printed a traceback:\n{text}"
+                )
 
 
 def _decode(out: dict):

@@ -9,6 +9,7 @@ fails in hidden code becomes a short note, and context lines that quote hidden
 code are dropped. The error type and message stay: the hidden tests word their
 messages so that they help without giving the test away.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,9 @@ import nbgrader
 from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import List
 
-NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
-                                  "formgrader", "templates")
+NBGRADER_TEMPLATES = os.path.join(
+    os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"
+)
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ARROW = re.compile(r"\s*-+>")  # IPython's mark of the failing line: "---> 12 assert ..."
@@ -28,7 +30,9 @@ HIDDEN_FRAME_NOTE = "(a hidden test failed here: its code is not shown)"
 MIN_SECRET_LENGTH = 8
 
 
-def hidden_lines(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS") -> set:
+def hidden_lines(
+    source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS"
+) -> set:
     """The stripped lines inside the hidden regions of ``source``."""
     lines, inside = set(), False
     for line in source.splitlines():
@@ -67,7 +71,9 @@ class HideHiddenTests(ClearHiddenTests):
 
     # nbconvert's HTML exporter configures this for every preprocessor; declaring it
     # configurable here silences traitlets' "not recognized" warning.
-    display_data_priority = List(ClearHiddenTests.display_data_priority.default_value).tag(config=True)
+    display_data_priority = List(ClearHiddenTests.display_data_priority.default_value).tag(
+        config=True
+    )
 
     def preprocess_cell(self, cell, resources, cell_index):
         secret = hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter)

@@ -1,4 +1,5 @@
 """Engine correctness: every fast path against a plain reference on random inputs."""
+
 import math
 
 import pytest
@@ -34,14 +35,14 @@ def sequential_reference(xi, S0, lam, group, sweeps, T, seed):
         order = torch.randperm(N, generator=g)
         u = torch.rand(S.shape, generator=g, dtype=torch.float64) if T > 0 else None
         for start in range(0, N, group):
-            idx = order[start:start + group]
+            idx = order[start : start + group]
             nh = S @ NJ[:, idx]
             if T == 0:
                 new = torch.where(nh > 0, 1.0, torch.where(nh < 0, -1.0, S[:, idx]))
             else:
                 # Glauber: +1 with probability ½[1 + tanh(h/T)] = sigmoid(2h/T)
                 p_up = torch.sigmoid(2.0 * (nh / N) / T)
-                new = torch.where(u[:, start:start + group] < p_up, 1.0, -1.0).double()
+                new = torch.where(u[:, start : start + group] < p_up, 1.0, -1.0).double()
             S[:, idx] = new
     return S.to(torch.int8)
 
@@ -82,7 +83,8 @@ def test_one_digit_product_plus_sparse_residual(mode):
     b = hl.random_patterns(600, 90, generator=g)
     x = torch.randint(-127, 128, (50, 600), generator=g, dtype=torch.int32)
     x[torch.arange(50), torch.randint(0, 600, (50,), generator=g)] = torch.randint(
-        -5000, 5000, (50,), generator=g, dtype=torch.int32)
+        -5000, 5000, (50,), generator=g, dtype=torch.int32
+    )
     clipped, rows, cols, residual = exact.split_large(x)
     assert clipped.abs().max() <= 127 and rows.numel() > 0
     start = torch.randint(-1000, 1000, (50, 90), generator=g).float()
@@ -149,8 +151,10 @@ def test_digits_and_bit_conversion():
 
 
 # ------------------------------------------------------------- dynamics
-@pytest.mark.parametrize("N,alpha,lam,seed", [(200, 0.12, 0.0, 0), (256, 0.16, 0.0, 1),
-                                              (300, 0.2, 1.0, 2), (128, 0.25, 0.0, 3)])
+@pytest.mark.parametrize(
+    "N,alpha,lam,seed",
+    [(200, 0.12, 0.0, 0), (256, 0.16, 0.0, 1), (300, 0.2, 1.0, 2), (128, 0.25, 0.0, 3)],
+)
 def test_sync_matches_dense_reference_at_every_horizon(N, alpha, lam, seed):
     g, xi, net, S0 = setup(N, int(alpha * N), seed=seed, self_coupling=lam)
     for steps in (0, 1, 2, 7, 30, 31):
@@ -184,11 +188,11 @@ def test_fixed_points_and_two_cycles_are_consistent_with_trajectories(monkeypatc
     assert res.cycle2.any(), "above capacity synchronous dynamics should show 2-cycles"
     for i in torch.nonzero(res.fixed).flatten().tolist():
         t = int(res.converged_step[i])
-        before = hl.reference.dense_sync_run(xi, S0[i:i + 1], t)[0]
-        after = hl.reference.dense_sync_run(xi, S0[i:i + 1], t + 1)[0]
+        before = hl.reference.dense_sync_run(xi, S0[i : i + 1], t)[0]
+        after = hl.reference.dense_sync_run(xi, S0[i : i + 1], t + 1)[0]
         assert torch.equal(before, after)
         if t > 0:
-            earlier = hl.reference.dense_sync_run(xi, S0[i:i + 1], t - 1)[0]
+            earlier = hl.reference.dense_sync_run(xi, S0[i : i + 1], t - 1)[0]
             assert not torch.equal(earlier, before)
     # recorded overlaps equal the overlaps of the true trajectory
     for steps in (0, 5, 39):
@@ -198,15 +202,24 @@ def test_fixed_points_and_two_cycles_are_consistent_with_trajectories(monkeypatc
         assert torch.allclose(res.energies[steps], net.energy(s))
 
 
-@pytest.mark.parametrize("rule,k", [("async", None), ("hybrid", 1 / 32), ("hybrid", 0.1), ("hybrid", 1.0)])
+@pytest.mark.parametrize(
+    "rule,k", [("async", None), ("hybrid", 1 / 32), ("hybrid", 0.1), ("hybrid", 1.0)]
+)
 @pytest.mark.parametrize("T", [0.0, 0.4])
 def test_sweeps_match_sequential_reference(rule, k, T):
     N, p, lam, seed = 160, 24, 0.5, 11
     g, xi, net, S0 = setup(N, p, m0=0.6, seed=seed, self_coupling=lam)
     group = 1 if rule == "async" else max(1, round(k * N))
     for sweeps in (1, 3):
-        res = hl.run(net, S0, rule=rule, k=k, temperature=T, max_steps=sweeps,
-                     generator=hl.make_generator(99))
+        res = hl.run(
+            net,
+            S0,
+            rule=rule,
+            k=k,
+            temperature=T,
+            max_steps=sweeps,
+            generator=hl.make_generator(99),
+        )
         want = sequential_reference(xi, S0, lam, group, sweeps, T, 99)
         assert torch.equal(res.state, want), sweeps
 
@@ -220,8 +233,15 @@ def test_sweeps_span_several_blocks_in_float32_and_float64(monkeypatch, group, T
     N, p, lam, seed = 600, 60, 1.0, 12
     g, xi, net, S0 = setup(N, p, m0=0.4, seed=seed, self_coupling=lam)
     assert dynamics._sweep_dtype(net, dynamics.BLOCK) == (torch.float64 if wide else torch.float32)
-    res = hl.run(net, S0, rule="hybrid", k=group / N, temperature=T, max_steps=2,
-                 generator=hl.make_generator(5))
+    res = hl.run(
+        net,
+        S0,
+        rule="hybrid",
+        k=group / N,
+        temperature=T,
+        max_steps=2,
+        generator=hl.make_generator(5),
+    )
     assert torch.equal(res.state, sequential_reference(xi, S0, lam, group, 2, T, 5))
 
 
@@ -256,8 +276,10 @@ def test_same_seed_same_result():
     b = hl.run(net, S0, rule="async", temperature=0.3, max_steps=5, generator=hl.make_generator(1))
     c = hl.run(net, S0, rule="async", temperature=0.3, max_steps=5, generator=hl.make_generator(2))
     assert torch.equal(a.state, b.state) and not torch.equal(a.state, c.state)
-    assert torch.equal(hl.random_patterns(5, 9, generator=hl.make_generator(3)),
-                       hl.random_patterns(5, 9, generator=hl.make_generator(3)))
+    assert torch.equal(
+        hl.random_patterns(5, 9, generator=hl.make_generator(3)),
+        hl.random_patterns(5, 9, generator=hl.make_generator(3)),
+    )
 
 
 def test_sparse_and_dense_overlap_updates_agree(monkeypatch):
@@ -322,7 +344,10 @@ def test_every_backend_gives_the_reference_dynamics(monkeypatch, mode):
     g, xi, net, S0 = setup(300, 60, m0=0.7, seed=6)
     assert net.mode == mode
     for steps in (1, 2, 9, 40):
-        assert torch.equal(hl.run(net, S0, max_steps=steps).state,
-                           hl.reference.dense_sync_run(xi, S0, steps)[0]), steps
-    res = hl.run(net, S0, rule="async", temperature=0.3, max_steps=2, generator=hl.make_generator(4))
+        assert torch.equal(
+            hl.run(net, S0, max_steps=steps).state, hl.reference.dense_sync_run(xi, S0, steps)[0]
+        ), steps
+    res = hl.run(
+        net, S0, rule="async", temperature=0.3, max_steps=2, generator=hl.make_generator(4)
+    )
     assert torch.equal(res.state, sequential_reference(xi, S0, 0.0, 1, 2, 0.3, 4))

@@ -1,4 +1,5 @@
 """2D Ising model: checkerboard Metropolis against Onsager's exact results."""
+
 import math
 
 import pytest

@@ -1,4 +1,5 @@
 """Physics of the engine against theory, with finite-size and statistical tolerances."""
+
 import math
 
 import pytest
@@ -50,7 +51,9 @@ def test_bit_error_rate_matches_signal_to_noise():
     rate = float(flipped.mean())
     want = theory.bit_error_rate(alpha)
     sigma = math.sqrt(want * (1 - want) / flipped.numel())
-    assert abs(rate - want) < 5 * sigma + 0.1 * want  # 10%: finite-N corrections to the Gaussian noise
+    assert (
+        abs(rate - want) < 5 * sigma + 0.1 * want
+    )  # 10%: finite-N corrections to the Gaussian noise
 
 
 def test_glauber_statistics_match_tanh():
@@ -60,8 +63,14 @@ def test_glauber_statistics_match_tanh():
     net = hl.Hopfield(xi)
     S = hl.corrupt(xi[:1], 0.3, generator=g)
     copies = 40_000
-    res = hl.run(net, S.expand(copies, N).contiguous(), targets=torch.zeros(copies, dtype=torch.long),
-                 temperature=T, max_steps=1, generator=g)
+    res = hl.run(
+        net,
+        S.expand(copies, N).contiguous(),
+        targets=torch.zeros(copies, dtype=torch.long),
+        temperature=T,
+        max_steps=1,
+        generator=g,
+    )
     freq = (res.state == 1).double().mean(0)
     want = 0.5 * (1 + torch.tanh(net.field(S)[0] / T))
     sigma = torch.sqrt(want * (1 - want) / copies)
@@ -73,8 +82,16 @@ def test_low_loading_overlap_matches_curie_weiss():
     g = hl.make_generator(3)
     xi = hl.random_patterns(1, N, generator=g)
     net = hl.Hopfield(xi)
-    res = hl.run(net, xi.expand(8, N).contiguous(), targets=torch.zeros(8, dtype=torch.long),
-                 rule="async", temperature=T, max_steps=60, generator=g, record=True)
+    res = hl.run(
+        net,
+        xi.expand(8, N).contiguous(),
+        targets=torch.zeros(8, dtype=torch.long),
+        rule="async",
+        temperature=T,
+        max_steps=60,
+        generator=g,
+        record=True,
+    )
     m = res.overlaps[20:].mean()
     # equilibrium m = tanh(m/T); alpha = 1/N is negligible
     assert float(m) == pytest.approx(theory.retrieval_overlap(0.0, T), abs=0.01)
@@ -86,7 +103,13 @@ def test_retrieval_melts_above_T_M():
     xi = hl.random_patterns(int(alpha * N), N, generator=g)
     net = hl.Hopfield(xi)
     probes, targets = xi[:20], torch.arange(20)
-    cold = hl.run(net, probes, targets=targets, rule="async", temperature=0.3, max_steps=20, generator=g)
-    hot = hl.run(net, probes, targets=targets, rule="async", temperature=1.2, max_steps=10, generator=g)
-    assert cold.final_overlaps.mean() == pytest.approx(theory.retrieval_overlap(alpha, 0.3), abs=0.03)
+    cold = hl.run(
+        net, probes, targets=targets, rule="async", temperature=0.3, max_steps=20, generator=g
+    )
+    hot = hl.run(
+        net, probes, targets=targets, rule="async", temperature=1.2, max_steps=10, generator=g
+    )
+    assert cold.final_overlaps.mean() == pytest.approx(
+        theory.retrieval_overlap(alpha, 0.3), abs=0.03
+    )
     assert hot.final_overlaps.abs().mean() < 0.15

@@ -5,6 +5,7 @@ scaled-integer float32 form, and a plain NumPy float64 version. Sizes are powers
 of two (the NumPy field is then exact) and include even p (zero fields occur and
 must keep the current state) and λ = 1 (zero fields occur for any p).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -48,8 +49,8 @@ def _full_trajectory(traj, max_steps):
 
 def _expected_flags(traj):
     """fixed, cycle2, converged_step per probe from a full trajectory (T+1, B, N)."""
-    same = (traj[1:] == traj[:-1]).all(axis=2)              # (T, B): S(t+1) == S(t)
-    back = (traj[2:] == traj[:-2]).all(axis=2)              # (T-1, B): S(t+1) == S(t-1), t >= 1
+    same = (traj[1:] == traj[:-1]).all(axis=2)  # (T, B): S(t+1) == S(t)
+    back = (traj[2:] == traj[:-2]).all(axis=2)  # (T-1, B): S(t+1) == S(t-1), t >= 1
     T, B = same.shape
     if T == 0:
         return np.zeros(B, bool), np.zeros(B, bool), np.full(B, -1)
@@ -94,7 +95,7 @@ def test_final_states_and_flags_match_references(N, p, m0, lam, seed):
     assert np.array_equal(res.converged_step.cpu().numpy(), conv)
 
     lib_ref = getattr(getattr(hl, "reference", None), "dense_sync_run", None)
-    if lib_ref is not None:   # the library's own teaching copy of the dense algorithm agrees too
+    if lib_ref is not None:  # the library's own teaching copy of the dense algorithm agrees too
         lib_states, lib_steps = lib_ref(xi, probes, max_steps, lam)
         assert lib_steps == d_steps
         assert torch.equal(lib_states, dense)
@@ -110,12 +111,12 @@ def test_zero_fields_occur_in_the_cases():
         C = xi.float().T @ xi.float()
         C.fill_diagonal_(lam * p)
         _, _, traj = reference.dense_paper(xi, probes, 40, lam, trajectory=True)
-        if bool((traj[:-1].float() @ C == 0).any()):     # C is symmetric: rows of S @ C are N·h
+        if bool((traj[:-1].float() @ C == 0).any()):  # C is symmetric: rows of S @ C are N·h
             found.add(lam)
     assert found == {0.0, 1.0}
 
 
-TWO_CYCLES = dict(N=128, p=32, m0=0.6, seed=11)   # α = 0.25: about 11 of 32 probes reach 2-cycles
+TWO_CYCLES = dict(N=128, p=32, m0=0.6, seed=11)  # α = 0.25: about 11 of 32 probes reach 2-cycles
 
 
 @pytest.mark.parametrize("max_steps", [0, 1, 2, 3, 5, 8, 9, 13, 14, 30, 31])
@@ -139,11 +140,13 @@ def test_two_cycles_occur():
     _, _, traj = reference.dense_paper(xi, probes, 30, 0.0, trajectory=True)
     full = _full_trajectory(traj.numpy(), 30)
     for steps in (8, 13, 30):
-        _, cycle2, _ = _expected_flags(full[:steps + 1])
+        _, cycle2, _ = _expected_flags(full[: steps + 1])
         assert cycle2.sum() >= 2
 
 
 def test_dense_reference_refuses_inexact_sizes():
     """N·p = 1.8e7 > 2^24: float32 fields might be rounded, so the reference refuses (before any product)."""
     with pytest.raises(ValueError, match="2\\^24"):
-        reference.dense_paper(torch.ones(3000, 6000, dtype=torch.int8), torch.ones(1, 6000, dtype=torch.int8))
+        reference.dense_paper(
+            torch.ones(3000, 6000, dtype=torch.int8), torch.ones(1, 6000, dtype=torch.int8)
+        )

@@ -1,4 +1,5 @@
 """Bad input is refused with a clear error that names the argument, before heavy work."""
+
 import pytest
 import torch
 
@@ -79,7 +80,12 @@ def test_sizes_that_do_not_fit_are_refused_before_allocation():
     with pytest.raises(ValueError, match="needs about .* GiB"):
         net.weights()
     with pytest.raises(ValueError, match="needs about .* GiB"):
-        hl.run(hl.Hopfield(hl.random_patterns(2, 8)), hl.random_patterns(2, 8), max_steps=10**12, record=True)
+        hl.run(
+            hl.Hopfield(hl.random_patterns(2, 8)),
+            hl.random_patterns(2, 8),
+            max_steps=10**12,
+            record=True,
+        )
 
 
 def test_theory_and_ising_arguments():

@@ -3,6 +3,7 @@
 Every test works in a temporary copy of the course (nbgrader_config.py, tools/,
 solutions/, exercises/), so the repository's own grading/ folder is never touched.
 """
+
 from __future__ import annotations
 
 import ast
@@ -66,11 +67,19 @@ def nbgrader_command(*args) -> list:
 
 def nbgrader(course: Path, *args, env=None, timeout=900) -> subprocess.CompletedProcess:
     """Run ``nbgrader *args`` in ``course``; fail with its log if it exits non-zero."""
-    proc = subprocess.run(nbgrader_command(*args), cwd=course, env=env or nbgrader_env(),
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        nbgrader_command(*args),
+        cwd=course,
+        env=env or nbgrader_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if proc.returncode != 0:
-        raise AssertionError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
-                             f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}")
+        raise AssertionError(
+            f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
+            f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+        )
     return proc
 
 
@@ -93,8 +102,11 @@ def nbgrader_meta(cell) -> dict:
 
 def strip_markers(source: str) -> str:
     """The solution as a student would write it: the source without nbgrader's marker lines."""
-    keep = [line for line in source.splitlines()
-            if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line]
+    keep = [
+        line
+        for line in source.splitlines()
+        if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line
+    ]
     return "\n".join(keep)
 
 
@@ -142,11 +154,15 @@ def apply_fixture(nb, fixture: Path) -> None:
     replaced function."""
     text = fixture.read_text()
     tree = ast.parse(text)
-    solution_cells = [c for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")]
+    solution_cells = [
+        c for c in nb.cells if c.cell_type == "code" and nbgrader_meta(c).get("solution")
+    ]
     functions, extra = {}, []
     for node in tree.body:
         segment = ast.get_source_segment(text, node)
-        if isinstance(node, ast.FunctionDef) and any(_function_span(c.source, node.name) for c in solution_cells):
+        if isinstance(node, ast.FunctionDef) and any(
+            _function_span(c.source, node.name) for c in solution_cells
+        ):
             functions[node.name] = segment
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
             extra.append(segment)  # (the module docstring is left out)
@@ -155,7 +171,7 @@ def apply_fixture(nb, fixture: Path) -> None:
         cell = next(c for c in solution_cells if _function_span(c.source, name))
         first, last = _function_span(cell.source, name)
         lines = cell.source.splitlines()
-        cell.source = "\n".join(lines[:first - 1] + new.splitlines() + lines[last:])
+        cell.source = "\n".join(lines[: first - 1] + new.splitlines() + lines[last:])
         first_cell = first_cell or cell
     if extra:
         cell = first_cell or solution_cells[-1]
@@ -172,8 +188,11 @@ def submission(assignment: str, kind: str = "reference", root: Path = ROOT):
     nb = release_notebook(assignment, root)
     if kind == "blank":
         return nb
-    solutions = {nbgrader_meta(c)["grade_id"]: c for c in source_notebook(assignment, root).cells
-                 if nbgrader_meta(c).get("solution")}
+    solutions = {
+        nbgrader_meta(c)["grade_id"]: c
+        for c in source_notebook(assignment, root).cells
+        if nbgrader_meta(c).get("solution")
+    }
     for cell in nb.cells:
         meta = nbgrader_meta(cell)
         if meta.get("solution"):
@@ -206,8 +225,11 @@ def gradebook_scores(course: Path, assignment: str) -> dict:
                         cells[grade.name] = grade.auto_score
                     elif grade.needs_manual_grade:
                         pending.append(grade.name)
-            out[sub.student.id] = {"auto": sum(v or 0 for v in cells.values()), "cells": cells,
-                                   "manual_pending": pending}
+            out[sub.student.id] = {
+                "auto": sum(v or 0 for v in cells.values()),
+                "cells": cells,
+                "manual_pending": pending,
+            }
     return out
 
 
@@ -227,14 +249,21 @@ def timings(course: Path) -> dict:
 
 def run_pipeline(course: Path, assignment: str, env=None) -> subprocess.Popen:
     """Start autograde + feedback + export for every submitted student, in the background."""
-    script = " && ".join([
-        " ".join(nbgrader_command("autograde", assignment, "--force")),
-        " ".join(nbgrader_command("generate_feedback", assignment, "--force")),
-        " ".join(nbgrader_command("export", "--to", "grading/grades.csv")),
-    ])
+    script = " && ".join(
+        [
+            " ".join(nbgrader_command("autograde", assignment, "--force")),
+            " ".join(nbgrader_command("generate_feedback", assignment, "--force")),
+            " ".join(nbgrader_command("export", "--to", "grading/grades.csv")),
+        ]
+    )
     log = open(course / "pipeline.log", "w")
-    proc = subprocess.Popen(["bash", "-c", script], cwd=course, env=env or nbgrader_env(),
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        ["bash", "-c", script],
+        cwd=course,
+        env=env or nbgrader_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     proc.started = time.time()
     return proc
 
@@ -254,5 +283,10 @@ def start_validation(course: Path, notebook: Path, result: Path) -> subprocess.P
     (empty when every test cell passes) goes to ``result`` as JSON. The `validate` command
     would not do: it exits 0 even when tests fail."""
     log = open(result.with_suffix(".log"), "w")
-    return subprocess.Popen([sys.executable, "-c", VALIDATE, str(notebook), str(result)], cwd=course,
-                            env=nbgrader_env(), stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-c", VALIDATE, str(notebook), str(result)],
+        cwd=course,
+        env=nbgrader_env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )

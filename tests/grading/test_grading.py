@@ -9,6 +9,7 @@ one that loops forever and one that eats memory: see tests/grading/fixtures/), a
 `nbgrader autograde`, `generate_feedback` and `export` once per assignment.
 The tests then read the gradebooks, the autograded notebooks and the feedback.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,9 +22,23 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grading_course import (ASSIGNMENTS, ROOT, copy_course, gradebook_scores, hidden_test_lines,
-                            nbgrader, nbgrader_env, points, read_notebook, release_notebook,
-                            run_pipeline, start_validation, submission, submit, timings)
+from grading_course import (
+    ASSIGNMENTS,
+    ROOT,
+    copy_course,
+    gradebook_scores,
+    hidden_test_lines,
+    nbgrader,
+    nbgrader_env,
+    points,
+    read_notebook,
+    release_notebook,
+    run_pipeline,
+    start_validation,
+    submission,
+    submit,
+    timings,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +54,19 @@ EXPECTED_FAILURES = {
     ("recall_bound", "factor_two"): {"test_bit_error_rate", "test_theory_estimate"},
     ("recall_bound", "infinite_loop"): {"test_bounds"},
     ("recall_bound", "memory_hog"): {"test_measured_error"},
-    ("phase_diagram", "logistic_without_two"): {"test_glauber_probability", "test_glauber_step",
-                                                "test_alpha_zero", "test_phase_diagram"},
+    ("phase_diagram", "logistic_without_two"): {
+        "test_glauber_probability",
+        "test_glauber_step",
+        "test_alpha_zero",
+        "test_phase_diagram",
+    },
     ("phase_diagram", "one_m0"): {"test_phase_diagram"},
 }
-TAMPERED = {"async_update": "ignores_k", "recall_bound": "factor_two", "phase_diagram": "logistic_without_two"}
+TAMPERED = {
+    "async_update": "ignores_k",
+    "recall_bound": "factor_two",
+    "phase_diagram": "logistic_without_two",
+}
 # The class with the endless loop is graded with a shorter cell timeout, to keep this test quick
 # (long enough for the imports of the first cell on a busy machine).
 CELL_TIMEOUT = {"recall_bound": 40}
@@ -67,10 +90,13 @@ def graded(tmp_path_factory):
         if assignment in CELL_TIMEOUT:
             env["HOPFIELD_GRADING_TIMEOUT"] = str(CELL_TIMEOUT[assignment])
         pipelines[assignment] = run_pipeline(course, assignment, env=env)
-    validations = {a: start_validation(c, c / "solutions" / a / f"{a}.ipynb", c / "validation.json")
-                   for a, c in courses.items()}
-    for (assignment, proc), log in [(item, "pipeline.log") for item in pipelines.items()] + \
-                                   [(item, "validation.log") for item in validations.items()]:
+    validations = {
+        a: start_validation(c, c / "solutions" / a / f"{a}.ipynb", c / "validation.json")
+        for a, c in courses.items()
+    }
+    for (assignment, proc), log in [(item, "pipeline.log") for item in pipelines.items()] + [
+        (item, "validation.log") for item in validations.items()
+    ]:
         code = proc.wait(timeout=1500)
         text = (courses[assignment] / log).read_text()
         assert code == 0, f"{log} of {assignment} shows a failure:\n{text[-6000:]}"
@@ -81,13 +107,22 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_committed_release_is_up_to_date(graded, assignment):
     """exercises/ holds exactly what `nbgrader generate_assignment` makes from solutions/."""
-    fresh = read_notebook(graded["courses"][assignment] / "exercises" / assignment / f"{assignment}.ipynb")
+    fresh = read_notebook(
+        graded["courses"][assignment] / "exercises" / assignment / f"{assignment}.ipynb"
+    )
     committed = release_notebook(assignment)
     assert fresh.metadata == committed.metadata
-    assert len(fresh.cells) == len(committed.cells), f"exercises/{assignment}: regenerate it (see instructor.md)"
+    assert len(fresh.cells) == len(committed.cells), (
+        f"exercises/{assignment}: regenerate it (see instructor.md)"
+    )
     for new, old in zip(fresh.cells, committed.cells):
-        assert (new.cell_type, new.source, new.metadata) == (old.cell_type, old.source, old.metadata), \
+        assert (new.cell_type, new.source, new.metadata) == (
+            old.cell_type,
+            old.source,
+            old.metadata,
+        ), (
             f"exercises/{assignment} differs from the generated version: regenerate it (see instructor.md)"
+        )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -98,7 +133,9 @@ def test_release_is_a_clean_student_version(assignment):
     assert text.count("raise NotImplementedError()") >= 3
     for cell in nb.cells:
         assert cell.cell_type != "code" or (cell.outputs == [] and cell.execution_count is None)
-    assert nb.cells[0].metadata.get("tags") == ["remove-cell"] and "google.colab" in nb.cells[0].source
+    assert (
+        nb.cells[0].metadata.get("tags") == ["remove-cell"] and "google.colab" in nb.cells[0].source
+    )
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -131,7 +168,9 @@ def test_whole_class_is_in_the_gradebook(graded, assignment):
 def test_reference_earns_full_marks(graded, assignment):
     scores = _scores(graded, assignment)["reference"]
     assert scores["cells"] == points(assignment)["auto"]
-    assert scores["manual_pending"] == list(points(assignment)["manual"])  # waits for the instructor
+    assert scores["manual_pending"] == list(
+        points(assignment)["manual"]
+    )  # waits for the instructor
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -161,7 +200,14 @@ def test_tampering_earns_nothing_extra(graded, assignment):
 
 
 def _autograded(graded, assignment, student):
-    path = graded["courses"][assignment] / "grading" / "autograded" / student / assignment / f"{assignment}.ipynb"
+    path = (
+        graded["courses"][assignment]
+        / "grading"
+        / "autograded"
+        / student
+        / assignment
+        / f"{assignment}.ipynb"
+    )
     return nbformat.read(str(path), as_version=4)
 
 
@@ -174,7 +220,8 @@ def test_tampering_was_caught_by_the_hidden_tests(graded):
     """The tampering submissions pass the visible checks they fake; the hidden ones catch them."""
     nb = _autograded(graded, "recall_bound", "tamper")
     assert _errors(nb, "test_bit_error_rate") == [
-        ("AssertionError", "hidden test: bit_error_rate is wrong for some alpha between 0.01 and 3")]
+        ("AssertionError", "hidden test: bit_error_rate is wrong for some alpha between 0.01 and 3")
+    ]
     nb = _autograded(graded, "async_update", "tamper")
     assert all(e[1].startswith("hidden test") for e in _errors(nb, "test_async_limit"))
 
@@ -183,15 +230,20 @@ def test_endless_loop_times_out_for_that_student_only(graded):
     nb = _autograded(graded, "recall_bound", "infinite_loop")
     names = [e[0] for e in _errors(nb, "test_bounds")]
     assert "CellTimeoutError" in names or "KeyboardInterrupt" in names, names
-    assert _scores(graded, "recall_bound")["infinite_loop"]["auto"] == 9  # everything else was graded
+    assert (
+        _scores(graded, "recall_bound")["infinite_loop"]["auto"] == 9
+    )  # everything else was graded
 
 
 def test_memory_hog_is_stopped_by_the_kernel_limit(graded):
     nb = _autograded(graded, "recall_bound", "memory_hog")
     errors = _errors(nb, "test_measured_error")
     assert errors and all("memory limit did not stop" not in e[1] for e in errors), errors
-    assert any(e[0] in ("MemoryError", "RuntimeError") and ("alloc" in e[1].lower() or e[0] == "MemoryError")
-               for e in errors), errors
+    assert any(
+        e[0] in ("MemoryError", "RuntimeError")
+        and ("alloc" in e[1].lower() or e[0] == "MemoryError")
+        for e in errors
+    ), errors
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -200,12 +252,21 @@ def test_each_student_grades_within_a_minute(graded, assignment):
     assert set(spent) == set(CLASS[assignment])
     for student, seconds in spent.items():
         if student != "infinite_loop":
-            assert seconds < PER_STUDENT_LIMIT_S, f"{assignment}/{student}: autograding took {seconds:.0f} s"
+            assert seconds < PER_STUDENT_LIMIT_S, (
+                f"{assignment}/{student}: autograding took {seconds:.0f} s"
+            )
 
 
 # ----------------------------------------------------------------- feedback
 def _feedback(graded, assignment, student) -> str:
-    path = graded["courses"][assignment] / "grading" / "feedback" / student / assignment / f"{assignment}.html"
+    path = (
+        graded["courses"][assignment]
+        / "grading"
+        / "feedback"
+        / student
+        / assignment
+        / f"{assignment}.html"
+    )
     return path.read_text()
 
 
@@ -222,15 +283,21 @@ def test_feedback_for_every_student_without_hidden_tests(graded, assignment):
         page = _feedback(graded, assignment, student)
         text = _visible_text(page)
         leaks = [line for line in secret if line in text]
-        assert not leaks, f"{assignment}/{student}: the feedback shows hidden test code: {leaks[:3]}"
+        assert not leaks, (
+            f"{assignment}/{student}: the feedback shows hidden test code: {leaks[:3]}"
+        )
         assert "HIDDEN TESTS" not in text
-        assert not re.search(r"<script[^>]+src=\"https?://", page), "the feedback loads a script from the network"
+        assert not re.search(r"<script[^>]+src=\"https?://", page), (
+            "the feedback loads a script from the network"
+        )
 
 
 def test_feedback_explains_the_failures(graded):
     text = _visible_text(_feedback(graded, "recall_bound", "factor_two"))
     assert "recall_bound (Score: 7.0 / 14.0)" in text
-    assert "AssertionError: alpha = 0.05: got 7.74" in text  # the visible check shows the factor of two
+    assert (
+        "AssertionError: alpha = 0.05: got 7.74" in text
+    )  # the visible check shows the factor of two
     text = _visible_text(_feedback(graded, "recall_bound", "tamper"))
     assert "(a hidden test failed here: its code is not shown)" in text
     assert "hidden test: bit_error_rate is wrong for some alpha between 0.01 and 3" in text

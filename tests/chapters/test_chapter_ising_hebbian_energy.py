@@ -5,6 +5,7 @@ no cell failed and that the claims the text makes (numbers stored with myst_nb.g
 Tolerances are honest ones: finite lattices, finite samples, and the sizes the parameters cell
 picks on a CPU (the GPU sizes only make the agreement better).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,9 @@ def test_no_cell_failed(path):
 def test_every_code_cell_ran(path):
     nb = executed_notebook(path)
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code" and "remove-cell" not in cell.get("metadata", {}).get("tags", []):
+        if cell["cell_type"] == "code" and "remove-cell" not in cell.get("metadata", {}).get(
+            "tags", []
+        ):
             assert cell.get("execution_count") is not None, f"{path}: a code cell was not executed"
 
 
@@ -42,7 +45,9 @@ def test_text_shows_only_glued_values(path):
     used = set(re.findall(r"\{glue:text\}`([A-Za-z0-9_]+)", text))
     assert used, f"{path} shows no glued numbers"
     missing = used - set(glued(path))
-    assert not missing, f"{path}: the text shows glued values that were never stored: {sorted(missing)}"
+    assert not missing, (
+        f"{path}: the text shows glued values that were never stored: {sorted(missing)}"
+    )
 
 
 @pytest.mark.parametrize("path", CHAPTERS)
@@ -64,8 +69,12 @@ def test_has_a_widget_explorer_with_a_first_state(path):
     nb = executed_notebook(path)
     state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
     models = state.get("state", {})
-    drawn = [m for m in models.values() if m.get("model_name") == "OutputModel"
-             and any("image/png" in o.get("data", {}) for o in m.get("state", {}).get("outputs", []))]
+    drawn = [
+        m
+        for m in models.values()
+        if m.get("model_name") == "OutputModel"
+        and any("image/png" in o.get("data", {}) for o in m.get("state", {}).get("outputs", []))
+    ]
     assert drawn, f"{path}: no saved widget output holds a figure"
 
 
@@ -181,7 +190,10 @@ def test_energy_sync_rises_and_cycles(energy):
     assert energy["sync_max_energy_rise"] > 0
     assert energy["sync_rises"] >= 1
     assert energy["n_cycle2_sync"] >= 1
-    assert energy["n_cycle2_sync"] + energy["n_fixed_sync"] + energy["n_unsettled_sync"] == energy["n_probes_high"]
+    assert (
+        energy["n_cycle2_sync"] + energy["n_fixed_sync"] + energy["n_unsettled_sync"]
+        == energy["n_probes_high"]
+    )
 
 
 def test_energy_parallel_lyapunov_never_rises(energy):
@@ -202,13 +214,20 @@ def test_energy_animation_rolls_downhill(energy):
 
 def test_energy_animation_is_light_and_self_contained():
     nb = executed_notebook(ENERGY)
-    pages = ["".join(out["data"]["text/html"]) for c in nb["cells"] if c["cell_type"] == "code"
-             for out in c.get("outputs", []) if "text/html" in out.get("data", {})]
+    pages = [
+        "".join(out["data"]["text/html"])
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        for out in c.get("outputs", [])
+        if "text/html" in out.get("data", {})
+    ]
     animations = [h for h in pages if "Animation(frames" in h]
     assert len(animations) == 1, "the energy chapter should show exactly one JS animation"
     html = animations[0]
     assert html.count("data:image/png;base64") <= 60
-    assert not re.search(r'(src|href)="(https?:)?//', html), "the animation loads something from the web"
+    assert not re.search(r'(src|href)="(https?:)?//', html), (
+        "the animation loads something from the web"
+    )
 
 
 def test_energy_temperature(energy):
