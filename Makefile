@@ -50,7 +50,7 @@ book: $(STAMP) $(VENDORED)
 	then full=--all; else full=; fi; \
 	rm -f $(BOOK_OK); \
 	echo "$(VENV)/bin/jupyter-book build . -W -n --keep-going $$full"; \
-	$(VENV)/bin/jupyter-book build . -W -n --keep-going $$full && touch $(BOOK_OK)
+	HOPFIELD_BOOK_BUILD=1 $(VENV)/bin/jupyter-book build . -W -n --keep-going $$full && touch $(BOOK_OK)
 
 # The browser tests drive Chromium at /usr/bin/chromium (never a downloaded browser).
 chromium:
