@@ -134,7 +134,8 @@ hl.run(rule="sync", max_steps=1) at the same temperature on the same probes. "me
 time of one run of {args.sweeps} sweeps divided by {args.sweeps}; at T = 0 probes on a fixed point
 stop being computed, so it can be lower than the first sweep. "probes moving at end": at T = 0 the
 probes not yet on a fixed point after {args.sweeps} sweeps (at T > 0 none is ever stopped).
-Targets: async sweep <= {TARGETS['async']:g}x one sync step, hybrid k=1/32 sweep <= {TARGETS['hybrid']:g}x.
+Targets: async sweep <= {TARGETS['async']:g}x one sync step,
+hybrid k=1/32 sweep <= {TARGETS['hybrid']:g}x.
 Shared, noisy machine: compare ratios, not absolute times.
 """
     print("\n" + table + "\n" + notes)

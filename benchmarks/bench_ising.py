@@ -141,7 +141,8 @@ def main(argv=None):
             ]
         )
         print(
-            f"  L={L:5d} sweeps={sweeps:4d}: engine {common.fmt_s(te_m)}, numpy {common.fmt_s(tn_m)}"
+            f"  L={L:5d} sweeps={sweeps:4d}: engine {common.fmt_s(te_m)}, "
+            f"numpy {common.fmt_s(tn_m)}"
         )
 
     # sanity: both samplers agree with each other and with Onsager at T = 1.5 from an all-up start
@@ -166,7 +167,8 @@ def main(argv=None):
 Definitions: flips/ns = spin flips attempted per nanosecond = L² × sweeps / time (time: median of
 {args.repeats} engine calls of hl.ising.simulate after a warm-up, and of up to 2 NumPy calls, each
 including its set-up). Timed runs start from a random state at T = {args.T:.4f}.
-Target: engine >= {TARGET:g}x the NumPy checkerboard at L = 1024. Shared, noisy machine: compare ratios.
+Target: engine >= {TARGET:g}x the NumPy checkerboard at L = 1024.
+Shared, noisy machine: compare ratios.
 
 {sanity}
 """

@@ -76,7 +76,7 @@ class PeakMemory:
 
 
 def add_run_options(ap, report: str, quick_help: str) -> None:
-    """The options every benchmark takes: --seed, --threads, --quick and --out (report file name)."""
+    """The options every benchmark takes: --seed, --threads, --quick, --out (report file)."""
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument(
         "--threads", type=int, default=None, help="CPU threads (default: torch's; --quick uses 1)"
@@ -125,7 +125,8 @@ def run_worker(script, payload: dict, timeout=None) -> dict:
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK) :])
     raise RuntimeError(
-        f"worker {payload} failed (exit {proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+        f"worker {payload} failed (exit {proc.returncode}):\n"
+        f"{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
     )
 
 
@@ -193,7 +194,10 @@ def matmul_rate(kind: str, m: int, k: int, n: int, repeats: int = 3, device=None
 
 
 def measure_peaks(shapes: dict, device=None) -> dict:
-    """Measured peaks: ``shapes`` maps kind -> list of (m, k, n); returns kind -> (rate, (m,k,n))."""
+    """Measured peaks: ``shapes`` maps kind -> list of (m, k, n).
+
+    Returns kind -> (rate, (m, k, n)).
+    """
     peaks = {}
     for kind, shape_list in shapes.items():
         best = (None, None)
@@ -246,7 +250,8 @@ def machine_summary(device=None) -> str:
         extra = f", GPU {torch.cuda.get_device_name(dev)}"
     return (
         f"device {dev}{extra}; CPU {cpu}, {os.cpu_count()} logical cores, torch threads "
-        f"{torch.get_num_threads()}; engine products {hl.exact.backend(dev)}; torch {torch.__version__}, hopfield_lib {hl.__version__}, "
+        f"{torch.get_num_threads()}; engine products {hl.exact.backend(dev)}; "
+        f"torch {torch.__version__}, hopfield_lib {hl.__version__}, "
         f"Python {platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M')}"
     )
 

@@ -44,7 +44,7 @@ def converged_fraction(result) -> torch.Tensor:
 
 
 def overlap_histogram(final_overlaps, bins: int = 41):
-    """Histogram of final overlaps on [-1, 1]: (bin centres, probability per bin) as NumPy arrays."""
+    """Histogram of final overlaps on [-1, 1]: (bin centres, probability per bin), NumPy arrays."""
     import numpy as np
 
     values = torch.as_tensor(final_overlaps).detach().cpu().double().numpy()

@@ -17,7 +17,10 @@ from .device import check_fits
 
 
 def dense_sync_run(patterns, probes, max_steps: int = 100, self_coupling: float = 0.0):
-    """Synchronous T = 0 dynamics with an explicit J; returns (final states (B, N) int8, steps run)."""
+    """Synchronous T = 0 dynamics with an explicit J.
+
+    Returns (final states (B, N) int8, steps run).
+    """
     require_spins(patterns, "patterns")
     require_spins(probes, "probes")
     max_steps = require_int(max_steps, "max_steps", 0)

@@ -25,7 +25,7 @@ _spec.loader.exec_module(reference)
 
 @pytest.fixture(autouse=True, scope="module")
 def _one_thread():
-    """Small products gain nothing from threads, and on a busy 2-core machine they wait for each other."""
+    """Small products gain nothing from threads; on a busy 2-core machine threads wait."""
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
@@ -121,7 +121,7 @@ TWO_CYCLES = dict(N=128, p=32, m0=0.6, seed=11)  # α = 0.25: about 11 of 32 pro
 
 @pytest.mark.parametrize("max_steps", [0, 1, 2, 3, 5, 8, 9, 13, 14, 30, 31])
 def test_state_after_exactly_max_steps(max_steps):
-    """Result.state is the state after max_steps steps, also for probes stopped early on a 2-cycle."""
+    """Result.state is the state after max_steps steps, also for probes stopped on a 2-cycle."""
     N, p, lam = TWO_CYCLES["N"], TWO_CYCLES["p"], 0.0
     xi, probes = _inputs(N, p, TWO_CYCLES["m0"], TWO_CYCLES["seed"])
     _, _, traj = reference.dense_paper(xi, probes, max_steps, lam, trajectory=True)
@@ -145,7 +145,7 @@ def test_two_cycles_occur():
 
 
 def test_dense_reference_refuses_inexact_sizes():
-    """N·p = 1.8e7 > 2^24: float32 fields might be rounded, so the reference refuses (before any product)."""
+    """N·p = 1.8e7 > 2^24: float32 fields might be rounded, so the reference refuses first."""
     with pytest.raises(ValueError, match="2\\^24"):
         reference.dense_paper(
             torch.ones(3000, 6000, dtype=torch.int8), torch.ones(1, 6000, dtype=torch.int8)
