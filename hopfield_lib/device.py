@@ -1,7 +1,9 @@
-"""Choosing the device, seeded generators, and timing that waits for the device.
+"""Choosing the device, seeded generators, timing that waits for the device, memory.
 
 The only device-specific code in the package lives here: every other module runs
-the same tensor operations on CUDA, Apple MPS or the CPU.
+the same tensor operations on CUDA, Apple MPS or the CPU. Memory is guarded twice:
+work that cannot fit is refused before it starts (:func:`check_fits`), and
+whole-batch operations go through their rows in chunks (:func:`row_chunks`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import time
 import torch
 
 _VALID = ("cuda", "mps", "cpu")
+CHUNK_ENTRIES = 2**24  # a whole-batch operation works on at most this many entries at once
 
 
 def get_device(device=None) -> torch.device:
@@ -94,6 +97,13 @@ def check_fits(nbytes: float, device, what: str) -> None:
             f"{what} needs about {nbytes / 2**30:.2f} GiB on {torch.device(device)}, "
             f"but only {have / 2**30:.2f} GiB is available; use a smaller N or fewer probes"
         )
+
+
+def row_chunks(rows: int, width: int) -> list:
+    """Slices that cut the rows of a (rows, width) array into pieces of at most
+    CHUNK_ENTRIES entries, so that an operation's temporaries stay bounded."""
+    step = max(1, CHUNK_ENTRIES // max(1, width))
+    return [slice(start, start + step) for start in range(0, rows, step)]
 
 
 def real_dtype(device) -> torch.dtype:

@@ -22,10 +22,7 @@ import torch
 
 from . import exact
 from ._checks import require_range, require_spins
-from .device import check_fits, real_dtype
-
-# Full-batch products work on at most this many entries (rows x N) at once, to bound memory.
-FIELD_CHUNK_ENTRIES = 2**24
+from .device import check_fits, real_dtype, row_chunks
 
 
 class Hopfield:
@@ -84,20 +81,15 @@ class Hopfield:
         return S.to(torch.int8)
 
     # ------------------------------------------------------------ exact parts
-    def row_chunks(self, rows: int, width: int = None):
-        """Slices of at most FIELD_CHUNK_ENTRIES entries of ``width`` (default N) columns."""
-        step = max(1, FIELD_CHUNK_ENTRIES // max(1, width or self.N))
-        return [slice(start, start + step) for start in range(0, rows, step)]
-
     def overlaps_int(self, S: torch.Tensor) -> torch.Tensor:
         """M = S ξᵀ as exact int32, shape (B, p); M/N is the overlap with each pattern."""
         M = torch.empty((S.shape[0], self.p), dtype=torch.int32, device=self.device)
-        for c in self.row_chunks(S.shape[0]):
+        for c in row_chunks(S.shape[0], self.N):
             M[c] = self._xi_T.times_int8(S[c])
         return M
 
     def overlap_change(self, rows, cols, S_new: torch.Tensor) -> torch.Tensor:
-        """ΔM (B, p) int32 after the spins at (rows, cols), listed row-major, flipped to S_new (B, N).
+        """ΔM (B, p) int32 after the spins at (rows, cols), listed row-major, flipped to S_new.
 
         ΔM = ΔS ξᵀ with ΔS = 2 S_new at the flips, multiplied as a sparse matrix: exact,
         and cheap when few spins flipped.
@@ -133,12 +125,14 @@ class Hopfield:
 
     # ------------------------------------------------------------- public API
     def field(self, S) -> torch.Tensor:
-        """Local fields h_i = Σ_j J_ij S_j of a (B, N) batch, float64 (float32 on MPS), exact up to the final /N."""
+        """Local fields h_i = Σ_j J_ij S_j of a (B, N) batch, float64 (float32 on MPS).
+
+        Exact up to the final division by N."""
         S = self.check_states(S)
         M = self.overlaps_int(S)
         real = real_dtype(self.device)
         nh = torch.cat(
-            [self.offdiag_field_int(M[c], S[c]).to(real) for c in self.row_chunks(len(S))]
+            [self.offdiag_field_int(M[c], S[c]).to(real) for c in row_chunks(len(S), self.N)]
         )
         return (nh + self.self_term * S.to(real)) / self.N  # exact up to the division: |N h| < 2^53
 
@@ -148,7 +142,9 @@ class Hopfield:
         return self.energy_from_overlaps(self.overlaps_int(S))
 
     def weights(self) -> torch.Tensor:
-        """The dense coupling matrix J (N, N), float64 (float32 on MPS), for teaching and checks at small N."""
+        """The dense coupling matrix J (N, N), float64 (float32 on MPS).
+
+        For teaching and checks at small N."""
         check_fits(16 * self.N**2, self.device, f"the dense J of N={self.N}")
         x = self.patterns.to(real_dtype(self.device))
         J = (x.t() @ x) / self.N

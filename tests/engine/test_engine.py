@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import hopfield_lib as hl
-from hopfield_lib import dynamics, exact
+from hopfield_lib import _sweeps, _sync, exact
 
 
 def setup(N, p, m0=0.8, seed=0, self_coupling=0.0):
@@ -175,10 +175,10 @@ def test_sync_even_p_ties_keep_state():
 def test_fixed_points_and_two_cycles_are_consistent_with_trajectories(monkeypatch, group_bytes):
     """group_bytes=20_000 makes the run work on its 60 probes in groups of 6."""
     if group_bytes:
-        monkeypatch.setattr(dynamics, "SYNC_GROUP_BYTES", group_bytes)
+        monkeypatch.setattr(_sync, "SYNC_GROUP_BYTES", group_bytes)
     g, xi, net, S0 = setup(300, 60, m0=0.7, seed=6)
     if group_bytes:
-        assert dynamics._sync_group_rows(net) == 6
+        assert _sync.group_rows(net) == 6
     res = hl.run(net, S0, max_steps=40, record=True)
     a = hl.reference.dense_sync_run(xi, S0, 40)[0]
     b = hl.reference.dense_sync_run(xi, S0, 41)[0]
@@ -229,10 +229,10 @@ def test_sweeps_match_sequential_reference(rule, k, T):
 def test_sweeps_span_several_blocks_in_float32_and_float64(monkeypatch, group, T, wide):
     """N = 600 walks two full blocks and a partial one; wide=True forces the float64 sweep."""
     if wide:
-        monkeypatch.setattr(dynamics, "FLOAT32_EXACT", 1)
+        monkeypatch.setattr(_sweeps, "FLOAT32_EXACT", 1)
     N, p, lam, seed = 600, 60, 1.0, 12
     g, xi, net, S0 = setup(N, p, m0=0.4, seed=seed, self_coupling=lam)
-    assert dynamics._sweep_dtype(net, dynamics.BLOCK) == (torch.float64 if wide else torch.float32)
+    assert _sweeps.sweep_dtype(net, _sweeps.BLOCK) == (torch.float64 if wide else torch.float32)
     res = hl.run(
         net,
         S0,
@@ -285,9 +285,9 @@ def test_same_seed_same_result():
 def test_sparse_and_dense_overlap_updates_agree(monkeypatch):
     g, xi, net, S0 = setup(256, 40, m0=0.7, seed=12)
     a = hl.run(net, S0, max_steps=30, record=True)
-    monkeypatch.setattr(dynamics, "SPARSE_UPDATE_FRACTION", 0.0)
+    monkeypatch.setattr(_sync, "SPARSE_UPDATE_FRACTION", 0.0)
     b = hl.run(net, S0, max_steps=30, record=True)
-    monkeypatch.setattr(dynamics, "SPARSE_UPDATE_FRACTION", 1.0)
+    monkeypatch.setattr(_sync, "SPARSE_UPDATE_FRACTION", 1.0)
     c = hl.run(net, S0, max_steps=30, record=True)
     for r in (b, c):
         assert torch.equal(a.state, r.state) and torch.equal(a.energies, r.energies)
