@@ -22,7 +22,7 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-from ._checks import require_range
+from ._checks import require_int, require_range
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -175,3 +175,101 @@ def T_g(alpha):
         raise ValueError(f"alpha must be >= 0, got {alpha!r}")
     out = 1.0 + np.sqrt(a)
     return float(out) if np.ndim(out) == 0 else out
+
+
+# --------------------------------------- finite p (α → 0): Curie-Weiss and mixture states
+# Mean-field theory of a network storing a finite number of patterns, N → ∞ (AGS 1985).
+# With overlaps m = (m_1, ..., m_p), the free energy per neuron is
+#     f(m) = ½ |m|² - T ⟨ln 2cosh(β ξ·m)⟩_ξ,
+# ⟨.⟩_ξ the average over one neuron's pattern bits ξ ∈ {±1}^p, and its stationary points
+# solve m_μ = ⟨ξ_μ tanh(β ξ·m)⟩_ξ. With p = 1 (or one condensed pattern) this is the
+# Curie-Weiss equation m = tanh(m/T). A symmetric s-mixture has m_1 = ... = m_s = m_s(T) and
+# the other overlaps zero; only z = ξ_1 + ... + ξ_s enters, a sum of s random signs.
+
+
+def _mixture_sums(s: int):
+    """Values z = ξ_1 + ... + ξ_s (s random ±1) and their binomial probabilities."""
+    k = np.arange(s + 1)
+    return 2.0 * k - s, special.comb(s, k) / 2.0**s
+
+
+def _check_mixture(s, T):
+    s = require_int(s, "s", 1)
+    return s, require_range(T, "T", 0.0)
+
+
+def mixture_overlap(s, T: float = 0.0) -> float:
+    """Overlap m_s(T) of the symmetric s-mixture with each of its s patterns (α → 0, k_B = 1).
+
+    The positive root of m = (1/s) ⟨z tanh(m z / T)⟩_z (AGS 1985); at T = 0,
+    m = ⟨|z|⟩/s (1/2 for s = 3). It exists for T < 1 and is 0 for T ≥ 1, where only the
+    paramagnet m = 0 solves the equation. ``mixture_overlap(1, T)`` is the Curie-Weiss
+    magnetization, the root of m = tanh(m/T). Whether the state is stable: see
+    :func:`mixture_stability_T`.
+    """
+    s, t = _check_mixture(s, T)
+    z, w = _mixture_sums(s)
+    if t == 0:
+        return float(w @ np.abs(z)) / s
+    if t >= 1:
+        return 0.0
+    # (1/s)<z tanh(m z/T)>/m - 1 falls from 1/T - 1 > 0 at m -> 0 to below 0 at m = 1
+    return float(
+        optimize.brentq(
+            lambda m: float(w @ (z * np.tanh(z * m / t))) / (s * m) - 1.0, 1e-12, 1.0, xtol=1e-15
+        )
+    )
+
+
+def mixture_energy(s, T: float = 0.0) -> float:
+    """Energy per neuron E/N = -½ s m_s(T)² of the symmetric s-mixture (α → 0).
+
+    From E = -(N/2) Σ_μ m_μ² + O(p) with s overlaps equal to m_s: -1/2 for a pattern,
+    -3/8 for the 3-mixture at T = 0, tending to -1/π for large odd s.
+    """
+    m = mixture_overlap(s, T)
+    return -0.5 * int(s) * m * m
+
+
+def mixture_hessian_eigenvalues(s, T: float):
+    """Eigenvalues of the Hessian of f(m) at the symmetric s-mixture, T > 0.
+
+    With q = ⟨tanh²(β m z)⟩ and Q = ⟨ξ_1 ξ_2 tanh²(β m z)⟩, the Hessian
+    δ_μν - β⟨ξ_μ ξ_ν (1 - tanh²)⟩ has the eigenvalues (returned in this order)
+    a = 1 - β(1 - q) for the patterns outside the mixture,
+    a - βQ for the s - 1 directions that unbalance the mixture (s ≥ 2), and
+    a + β(s - 1)Q for the direction that scales all s overlaps together.
+    The state is a local minimum of f (stable) when all are positive.
+    """
+    s, t = _check_mixture(s, T)
+    if t == 0:
+        raise ValueError("T must be > 0 for the Hessian (β = 1/T); got T = 0")
+    z, w = _mixture_sums(s)
+    m = mixture_overlap(s, t)
+    t2 = np.tanh(z * m / t) ** 2
+    a = 1.0 - (1.0 - float(w @ t2)) / t
+    Q = float(w @ ((z * z - s) * t2)) / (s * (s - 1)) if s > 1 else 0.0
+    return a, a - Q / t, a + (s - 1) * Q / t
+
+
+def mixture_stability_T(s) -> float:
+    """Temperature below which the symmetric s-mixture is a stable state (α → 0).
+
+    1 for s = 1 (a single pattern, the Curie-Weiss ferromagnet); about 0.461 for
+    s = 3 and lower for larger odd s (AGS 1985); 0 for even s, whose mixtures have
+    neurons with z = 0 and are saddle points at every temperature. Found as the first
+    zero of the smallest Hessian eigenvalue (:func:`mixture_hessian_eigenvalues`).
+    """
+    s = require_int(s, "s", 1)
+    if s == 1:
+        return 1.0
+    if s % 2 == 0:
+        return 0.0
+    grid = np.linspace(0.02, 0.999, 200)
+    smallest = [min(mixture_hessian_eigenvalues(s, t)) for t in grid]
+    k = next(i for i, v in enumerate(smallest) if v <= 0)
+    return float(
+        optimize.brentq(
+            lambda t: min(mixture_hessian_eigenvalues(s, t)), grid[k - 1], grid[k], xtol=1e-10
+        )
+    )
