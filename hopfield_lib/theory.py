@@ -97,7 +97,7 @@ def _gauss_average(fun, centre, width, beta):
 
 
 def _rs_residual(x, alpha, T):
-    """Residuals of the retrieval equations in the unknowns (m, C), C = β(1 - q) (finite as T -> 0)."""
+    """Residuals of the retrieval equations in (m, C), C = β(1 - q) (finite as T -> 0)."""
     m, C = x
     if not 0.0 <= C < 1.0:
         return [1.0, 1.0]
@@ -118,10 +118,10 @@ def _solve_rs(alpha, T, start):
 
 
 def _track_retrieval(alpha, T_target):
-    """Follow the retrieval solution from T = 0 upwards; return (highest T reached, m there)."""
+    """Follow the retrieval solution from T = 0 upwards; return (highest T reached, m, C there)."""
     y = _zero_temperature_root(alpha)
     if y == 0.0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     m = float(special.erf(y))
     C = 2.0 / _SQRT_PI * y * math.exp(-y * y) / m  # T = 0 value of β(1 - q)
     T, step = 0.0, 0.02
@@ -133,7 +133,7 @@ def _track_retrieval(alpha, T_target):
             continue
         T, (m, C) = T_try, sol
         step = min(step * 1.5, 0.05)
-    return T, m
+    return T, m, C
 
 
 def retrieval_overlap(alpha, T: float = 0.0) -> float:
@@ -150,7 +150,7 @@ def retrieval_overlap(alpha, T: float = 0.0) -> float:
         if t >= 1.0:
             return 0.0
         return float(optimize.brentq(lambda m: m - math.tanh(m / t), 1e-9, 1.0, xtol=1e-15))
-    reached, m = _track_retrieval(a, t)
+    reached, m, _C = _track_retrieval(a, t)
     return m if reached >= t else 0.0
 
 
@@ -164,7 +164,7 @@ def T_M(alpha) -> float:
         return 1.0
     if a >= alpha_c():
         return 0.0
-    reached, _m = _track_retrieval(a, 1.0)
+    reached, _m, _C = _track_retrieval(a, 1.0)
     return float(reached)
 
 
@@ -175,6 +175,182 @@ def T_g(alpha):
         raise ValueError(f"alpha must be >= 0, got {alpha!r}")
     out = 1.0 + np.sqrt(a)
     return float(out) if np.ndim(out) == 0 else out
+
+
+# ------------------------------------- AGS states, order parameters, free energies
+# A state of the replica-symmetric theory is (m, q, r). Numerically each is held as
+# (m, C, σ) with C = β(1 - q) (finite as T -> 0) and σ = √(αr) the width of the Gaussian
+# crosstalk field; q = 1 - CT and r = σ²/α.
+_STATES = ("retrieval", "spin_glass")
+
+
+def _check_state(state):
+    if state not in _STATES:
+        raise ValueError(f"state must be one of {_STATES}, got {state!r}")
+
+
+def _spin_glass_sigma(alpha, T):
+    """σ = √(αr) of the m = 0 solution (0 above T_g, where only the paramagnet q = 0 is left)."""
+    if T == 0:
+        return math.sqrt(alpha) + math.sqrt(2.0 / math.pi)
+    if T >= 1.0 + math.sqrt(alpha):
+        return 0.0
+    beta = 1.0 / T
+
+    def mismatch(sigma):  # σ(1 - C) - √(αq): negative below the root, positive above
+        q = _gauss_average(lambda x: np.tanh(x) ** 2, 0.0, sigma, beta)
+        return sigma * (1.0 - beta * (1.0 - q)) - math.sqrt(alpha * q)
+
+    hi = math.sqrt(alpha) + 2.0
+    while mismatch(hi) <= 0:
+        hi *= 2.0
+    return float(optimize.brentq(mismatch, 1e-9, hi, xtol=1e-13, rtol=1e-12))
+
+
+def _state(alpha, T, state):
+    """(m, C, σ) of the requested state, or None where it does not exist."""
+    if state == "spin_glass":
+        sigma = _spin_glass_sigma(alpha, T)
+        if T == 0:
+            return 0.0, math.sqrt(2.0 / math.pi) / sigma, sigma
+        if sigma == 0.0:
+            return 0.0, 1.0 / T, 0.0
+        q = _gauss_average(lambda x: np.tanh(x) ** 2, 0.0, sigma, 1.0 / T)
+        return 0.0, (1.0 - q) / T, sigma
+    if alpha == 0:  # Curie-Weiss: no crosstalk
+        m = retrieval_overlap(0.0, T)
+        if m == 0.0:
+            return None
+        return m, (0.0 if T == 0 else (1.0 - m * m) / T), 0.0
+    if T == 0:
+        y = _zero_temperature_root(alpha)
+        if y == 0.0:
+            return None
+        m = float(special.erf(y))
+        C = 2.0 / _SQRT_PI * y * math.exp(-y * y) / m
+        return m, C, math.sqrt(alpha) / (1.0 - C)
+    reached, m, C = _track_retrieval(alpha, T)
+    if reached < T:
+        return None
+    return m, C, math.sqrt(alpha * (1.0 - C * T)) / (1.0 - C)
+
+
+def _checked(alpha, T, state, alpha_positive=False):
+    a = require_range(alpha, "alpha", 0.0, low_open=alpha_positive)
+    t = require_range(T, "T", 0.0)
+    _check_state(state)
+    if state == "spin_glass" and a == 0:
+        raise ValueError("alpha must be > 0 for the spin-glass state (it needs many patterns)")
+    return a, t
+
+
+def rs_solution(alpha, T: float = 0.0, state: str = "retrieval"):
+    """Replica-symmetric AGS order parameters (m, q, r) at loading α and temperature T.
+
+    m: overlap with the condensed pattern; q = (1/N) Σ_i ⟨S_i⟩², the Edwards-Anderson order
+    parameter (how frozen the spins are); r = (1/α) Σ_{μ>1} ⟨m_μ⟩², the summed squares of the
+    overlaps with the p - 1 uncondensed patterns in units of their value α for a random state
+    (each m_μ² ≈ 1/N), so that the crosstalk field has variance αr. They solve
+
+        m = ∫Dz tanh β(m + √(αr) z),  q = ∫Dz tanh² β(m + √(αr) z),  r = q / [1 - β(1 - q)]².
+
+    state="retrieval" (m > 0, exists below T_M(α); (nan, nan, nan) where it does not) or
+    "spin_glass" (m = 0; for T ≥ T_g = 1 + √α this is the paramagnet, q = r = 0).
+    At T = 0, q = 1 and r stays finite.
+    """
+    a, t = _checked(alpha, T, state)
+    sol = _state(a, t, state)
+    if sol is None:
+        return math.nan, math.nan, math.nan
+    m, C, sigma = sol
+    q = 1.0 - C * t
+    r = q / (1.0 - C) ** 2 if a == 0 else sigma * sigma / a
+    return float(m), float(q), float(r)
+
+
+def edwards_anderson(alpha, T: float = 0.0, state: str = "spin_glass") -> float:
+    """Edwards-Anderson order parameter q = (1/N) Σ_i ⟨S_i⟩² of an AGS replica-symmetric state.
+
+    state="spin_glass" (default, m = 0): q > 0 below T_g = 1 + √α, vanishing continuously
+    as T -> T_g from below, 0 above; q -> 1 as T -> 0. state="retrieval": nan above T_M(α).
+    """
+    return rs_solution(alpha, T, state)[1]
+
+
+def _mean_log_cosh(m, sigma, T):
+    """T ∫Dz ln 2cosh[(m + σz)/T], written as ∫Dz |u| + T ∫Dz ln(1 + e^{-2|u|/T})."""
+    if sigma == 0.0:
+        mean_abs = abs(m)
+        rest = 0.0 if T == 0 else T * math.log1p(math.exp(-2.0 * abs(m) / T))
+        return mean_abs + rest
+    y = m / (sigma * math.sqrt(2.0))
+    mean_abs = m * math.erf(y) + sigma * math.sqrt(2.0 / math.pi) * math.exp(-y * y)
+    if T == 0:
+        return mean_abs
+    rest = _gauss_average(lambda x: np.log1p(np.exp(-2.0 * np.abs(x))), m, sigma, 1.0 / T)
+    return mean_abs + T * rest
+
+
+def _free_energy(alpha, T, sol):
+    m, C, sigma = sol
+    q = 1.0 - C * T
+    entropy_like = (T * math.log(1.0 - C) if T > 0 else 0.0) - q / (1.0 - C)
+    return (
+        alpha / 2.0
+        + m * m / 2.0
+        + alpha / 2.0 * entropy_like
+        + sigma * sigma * C / 2.0
+        - _mean_log_cosh(m, sigma, T)
+    )
+
+
+def free_energy(alpha, T: float = 0.0, state: str = "retrieval") -> float:
+    """Replica-symmetric free energy per neuron f of an AGS state (AGS 1987), with λ = 0.
+
+        f = α/2 + m²/2 + (α/2β)[ln(1 - β(1 - q)) - βq/(1 - β(1 - q))] + (αβ/2) r (1 - q)
+            - (1/β) ∫Dz ln 2cosh β(m + √(αr) z).
+
+    In units of the couplings; α/2 is the energy of the removed diagonal, so at T = 0 this is
+    the energy per neuron E/N of the course's convention (J_ii = 0). Examples: retrieval at
+    α = 0, T = 0 gives -1/2; the T = 0 spin glass gives -1/π - √(2α/π). nan where the
+    requested state does not exist (retrieval above T_M).
+    """
+    a, t = _checked(alpha, T, state)
+    sol = _state(a, t, state)
+    return math.nan if sol is None else float(_free_energy(a, t, sol))
+
+
+def _free_energy_gap(alpha, T):
+    """f(retrieval) - f(spin glass); negative where the retrieval states are the global minima."""
+    return free_energy(alpha, T, "retrieval") - free_energy(alpha, T, "spin_glass")
+
+
+def alpha_coexistence() -> float:
+    """Loading below which the T = 0 retrieval states have a lower energy than the spin glass.
+
+    ≈ 0.051 (AGS 1987). Between it and α_c ≈ 0.138 the retrieval states exist but are
+    metastable: α_c is their limit of stability (a spinodal), not a coexistence point.
+    """
+    return float(
+        optimize.brentq(lambda a: _free_energy_gap(a, 0.0), 1e-4, alpha_c() - 1e-6, xtol=1e-12)
+    )
+
+
+def T_c(alpha) -> float:
+    """First-order line of the AGS phase diagram: where retrieval and spin-glass f are equal.
+
+    Below T_c(α) the retrieval states are the global minima of the free energy; between
+    T_c(α) and T_M(α) they are metastable. T_c(0) = 1 and T_c = 0 for α ≥ alpha_coexistence().
+    """
+    a = require_range(alpha, "alpha", 0.0)
+    if a == 0:
+        return 1.0
+    if a >= alpha_coexistence():
+        return 0.0
+    hi = T_M(a)
+    while math.isnan(free_energy(a, hi, "retrieval")):
+        hi *= 1.0 - 1e-4
+    return float(optimize.brentq(lambda t: _free_energy_gap(a, t), 0.0, hi, xtol=1e-7))
 
 
 # --------------------------------------- finite p (α → 0): Curie-Weiss and mixture states
