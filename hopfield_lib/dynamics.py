@@ -90,8 +90,6 @@ def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, gener
 # ------------------------------------------------------------------ checking
 def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator):
     """Validate run's arguments before any work; return (S0 int8, k, T, max_steps, targets)."""
-    if not isinstance(net, Hopfield):
-        raise TypeError(f"net must be a hopfield_lib.Hopfield, got {type(net).__name__}")
     S0 = net.check_states(S0, "S0")
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
@@ -162,7 +160,27 @@ def run(
     See the module docstring for the rules. ``targets`` (B,) names each probe's
     pattern (default: probe b targets pattern b, when B == p). With ``record=True``
     the overlap with the target and the energy are kept for every step 0..max_steps.
+    A :class:`hopfield_lib.dense.DenseHopfield` network is run by its own engine,
+    :func:`hopfield_lib.dense.run_dense`, with the same arguments.
     """
+    if not isinstance(net, Hopfield):
+        from .dense import DenseHopfield, run_dense  # lazily: dense imports Result from here
+
+        if not isinstance(net, DenseHopfield):
+            raise TypeError(
+                f"net must be a hopfield_lib.Hopfield or DenseHopfield, got {type(net).__name__}"
+            )
+        return run_dense(
+            net,
+            S0,
+            rule=rule,
+            k=k,
+            temperature=temperature,
+            max_steps=max_steps,
+            generator=generator,
+            targets=targets,
+            record=record,
+        )
     S0, k, T, max_steps, targets = _check_run_args(
         net, S0, rule, k, temperature, max_steps, targets, generator
     )

@@ -1,5 +1,8 @@
 """Bad input is refused with a clear error that names the argument, before heavy work."""
 
+import sys
+import types
+
 import pytest
 import torch
 
@@ -56,6 +59,32 @@ def test_run_arguments(net):
         hl.run(None, S)
     with pytest.raises(TypeError, match="generator"):
         hl.run(net, S, rule="async", generator=0)
+
+
+def test_run_hands_other_networks_to_the_dense_engine(monkeypatch):
+    """run forwards a DenseHopfield and every keyword to dense.run_dense (stand-ins here, so
+    that the dispatch is checked on its own) and refuses any other kind of network."""
+    calls = []
+
+    class DenseHopfield:
+        pass
+
+    def run_dense(net, S0, **kwargs):
+        calls.append((net, S0, kwargs))
+        return "dense result"
+
+    fake = types.ModuleType("hopfield_lib.dense")
+    fake.DenseHopfield, fake.run_dense = DenseHopfield, run_dense
+    monkeypatch.setitem(sys.modules, "hopfield_lib.dense", fake)
+    dense, S, g = DenseHopfield(), torch.ones(2, 5), hl.make_generator(0)
+    got = hl.run(dense, S, rule="async", temperature=0.5, max_steps=3, generator=g, record=True)
+    assert got == "dense result"
+    want = dict(
+        rule="async", k=None, temperature=0.5, max_steps=3, generator=g, targets=None, record=True
+    )
+    assert calls == [(dense, S, want)]
+    with pytest.raises(TypeError, match="net must be a hopfield_lib.Hopfield or DenseHopfield"):
+        hl.run([[1, -1]], S)
 
 
 def test_corrupt_and_patterns_arguments():
