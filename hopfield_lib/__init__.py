@@ -7,7 +7,8 @@ Glauber P(S_i = +1) = ½[1 + tanh(h_i/T)] with k_B = 1; a zero field keeps the
 current state. States are batches (B, N), one probe per row.
 """
 
-from . import ising, reference, theory
+from . import dense, ising, reference, theory
+from .dense import DenseHopfield, ModernHopfield
 from .device import get_device, make_generator, synchronize, timed
 from .dynamics import RULES, Result, run, update_neurons
 from .network import Hopfield
@@ -18,12 +19,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DIGIT_SHAPE",
+    "DenseHopfield",
     "Hopfield",
+    "ModernHopfield",
     "RULES",
     "Result",
     "bits_to_spins",
     "converged_fraction",
     "corrupt",
+    "dense",
     "digits",
     "get_device",
     "hamming",
