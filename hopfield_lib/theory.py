@@ -17,6 +17,7 @@ which has a retrieval solution only for α < α_c ≈ 0.138.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -87,12 +88,18 @@ def _zero_temperature_overlap(alpha: float) -> float:
 
 
 # ------------------------------------------------------------- AGS at T > 0
+@functools.lru_cache(maxsize=64)
+def _gauss_grid(n):
+    z = np.linspace(-10.0, 10.0, n)
+    w = np.exp(-z * z / 2.0)
+    return z, w / w.sum()
+
+
 def _gauss_average(fun, centre, width, beta):
     """∫Dz fun(β(centre + width z)) on a grid fine enough for the steepest slope."""
     n = int(min(200001, max(2001, 10 * beta * width * 20)))
-    z = np.linspace(-10.0, 10.0, n)
-    w = np.exp(-z * z / 2.0)
-    w /= w.sum()
+    n += 1 - n % 2  # odd sizes only (z = 0 on the grid), fewer cached grids
+    z, w = _gauss_grid(n)
     return float(np.dot(w, fun(beta * (centre + width * z))))
 
 
@@ -117,8 +124,11 @@ def _solve_rs(alpha, T, start):
     return (float(sol.x[0]), float(sol.x[1])) if ok else None
 
 
-def _track_retrieval(alpha, T_target):
-    """Follow the retrieval solution from T = 0 upwards; return (highest T reached, m, C there)."""
+def _track_retrieval(alpha, T_target, stop=None):
+    """Follow the retrieval solution from T = 0 upwards; return (highest T reached, m, C there).
+
+    With stop(T, m, C) given, the walk also ends at the first accepted point where it is true.
+    """
     y = _zero_temperature_root(alpha)
     if y == 0.0:
         return 0.0, 0.0, 0.0
@@ -133,6 +143,8 @@ def _track_retrieval(alpha, T_target):
             continue
         T, (m, C) = T_try, sol
         step = min(step * 1.5, 0.05)
+        if stop is not None and stop(T, m, C):
+            break
     return T, m, C
 
 
@@ -347,10 +359,26 @@ def T_c(alpha) -> float:
         return 1.0
     if a >= alpha_coexistence():
         return 0.0
-    hi = T_M(a)
-    while math.isnan(free_energy(a, hi, "retrieval")):
-        hi *= 1.0 - 1e-4
-    return float(optimize.brentq(lambda t: _free_energy_gap(a, t), 0.0, hi, xtol=1e-7))
+    below = [0.0, *_state(a, 0.0, "retrieval")[:2]]  # last (T, m, C) with retrieval lower
+
+    def gap(t, m, C):
+        sol = (m, C, math.sqrt(a * (1.0 - C * t)) / (1.0 - C))
+        return _free_energy(a, t, sol) - free_energy(a, t, "spin_glass")
+
+    def crossed(t, m, C):
+        if gap(t, m, C) > 0:
+            return True
+        below[:] = [t, m, C]
+        return False
+
+    T_hi, _m, _C = _track_retrieval(a, 1.0, stop=crossed)
+    T_lo, m_lo, C_lo = below
+
+    def gap_at(t):
+        m, C = _solve_rs(a, t, (m_lo, C_lo)) if t > 0 else (m_lo, C_lo)
+        return gap(t, m, C)
+
+    return float(optimize.brentq(gap_at, T_lo, T_hi, xtol=1e-7))
 
 
 # --------------------------------------- finite p (α → 0): Curie-Weiss and mixture states
@@ -449,3 +477,52 @@ def mixture_stability_T(s) -> float:
             lambda t: min(mixture_hessian_eigenvalues(s, t)), grid[k - 1], grid[k], xtol=1e-10
         )
     )
+
+
+# ------------------------------------------- dense associative memory (hopfield_lib.dense)
+def _double_factorial(k: int) -> int:
+    return math.prod(range(k, 0, -2))
+
+
+def exp_capacity_rate(rho: float = 0.0) -> float:
+    """Rate α of the exponential capacity p = e^{αN} of F(x) = e^x (Demircigil et al. 2017).
+
+    Their theorem: with p = e^{αN} random patterns and α < I(1 - 2ρ)/2, where
+    I(x) = ½[(1 + x) ln(1 + x) + (1 - x) ln(1 - x)], one synchronous update corrects
+    every probe with ρN wrong spins (0 <= ρ < ½) with probability → 1 as N → ∞. This
+    returns that bound; ρ = 0 (stored patterns are fixed points) gives ln(2)/2 ≈ 0.347.
+    """
+    r = require_range(rho, "rho", 0.0, 0.5, high_open=True)
+    x = 1.0 - 2.0 * r
+    info = 0.5 * ((1 + x) * math.log1p(x) + (0.0 if x == 1 else (1 - x) * math.log1p(-x)))
+    return info / 2.0
+
+
+def dense_capacity(N, n, *, rho: float = 0.0):
+    """Capacity estimate of a dense associative memory of N neurons, E = -Σ_μ F(ξ^μ·S).
+
+    Integer n >= 2, F(x) = x^n (Krotov & Hopfield 2016): the largest p at which a stored
+    pattern is stable, p_max = N^{n-1} / (2 (2n - 3)!! ln N), from the Gaussian tail of
+    the crosstalk at large N; n = 2 gives the classic N/(2 ln N). n = "exp", F(x) = e^x
+    (Demircigil et al. 2017, scale β = 1): p = e^{αN} with α = :func:`exp_capacity_rate`
+    (``rho`` the fraction of wrong spins corrected in one step; only for n = "exp").
+    N may be an array; returns a float or an array.
+    """
+    size = np.asarray(N, dtype=float)
+    if np.any(~(size > 1)):
+        raise ValueError(f"N must be > 1, got {N!r}")
+    if n == "exp":
+        exponent = exp_capacity_rate(rho) * size
+        if np.any(exponent > 709):
+            raise ValueError(
+                f"N = {N!r}: e^(alpha N) overflows float64; use exp_capacity_rate instead"
+            )
+        out = np.exp(exponent)
+    else:
+        if isinstance(n, str):
+            raise ValueError(f"n must be an integer >= 2 or 'exp', got {n!r}")
+        n = require_int(n, "n", 2)
+        if rho != 0.0:
+            raise ValueError(f"rho is only used with n='exp', got rho={rho!r}")
+        out = size ** (n - 1) / (2 * _double_factorial(2 * n - 3) * np.log(size))
+    return float(out) if np.ndim(out) == 0 else out
