@@ -352,26 +352,35 @@ def T_c(alpha) -> float:
     """First-order line of the AGS phase diagram: where retrieval and spin-glass f are equal.
 
     Below T_c(α) the retrieval states are the global minima of the free energy; between
-    T_c(α) and T_M(α) they are metastable. T_c(0) = 1 and T_c = 0 for α ≥ alpha_coexistence().
+    T_c(α) and T_M(α) they are metastable. T_c(0) = 1, and T_c -> 1 - 2.6√α near α = 0.
+    The replica-symmetric line is slightly re-entrant: just above alpha_coexistence() ≈ 0.052
+    the retrieval states are lowest in a window 0 < T_lower < T < T_c (an artefact of replica
+    symmetry, whose spin-glass entropy turns negative at low T). This function returns the
+    upper branch, found by walking up in T in steps of at most 0.05; it returns 0.0 where the
+    walk finds no temperature with the retrieval state lowest (above α ≈ 0.053).
     """
     a = require_range(alpha, "alpha", 0.0)
     if a == 0:
         return 1.0
-    if a >= alpha_coexistence():
+    if a >= alpha_c():
         return 0.0
-    below = [0.0, *_state(a, 0.0, "retrieval")[:2]]  # last (T, m, C) with retrieval lower
+    below = []  # the last (T, m, C) at which the retrieval state was the lower one
 
     def gap(t, m, C):
         sol = (m, C, math.sqrt(a * (1.0 - C * t)) / (1.0 - C))
         return _free_energy(a, t, sol) - free_energy(a, t, "spin_glass")
 
     def crossed(t, m, C):
-        if gap(t, m, C) > 0:
-            return True
-        below[:] = [t, m, C]
-        return False
+        if gap(t, m, C) < 0:
+            below[:] = [t, m, C]
+            return False
+        return bool(below)
 
+    start = _state(a, 0.0, "retrieval")
+    crossed(0.0, *start[:2])
     T_hi, _m, _C = _track_retrieval(a, 1.0, stop=crossed)
+    if not below:
+        return 0.0
     T_lo, m_lo, C_lo = below
 
     def gap_at(t):

@@ -190,6 +190,17 @@ def test_first_order_line_T_c():
     assert theory.free_energy(a, tc + 0.05) > theory.free_energy(a, tc + 0.05, "spin_glass")
 
 
+def test_T_c_is_re_entrant_just_above_the_coexistence_load():
+    # a replica-symmetry artefact: at α = 0.052 the spin glass is lower at T = 0, the retrieval
+    # state in a window of low T > 0 (the RS spin glass has negative entropy there)
+    a = 0.052
+    assert a > theory.alpha_coexistence()
+    assert theory.free_energy(a, 0.0) > theory.free_energy(a, 0.0, "spin_glass")
+    assert theory.free_energy(a, 0.1) < theory.free_energy(a, 0.1, "spin_glass")
+    assert 0.1 < theory.T_c(a) < theory.T_c(0.05)
+    assert theory.T_c(0.055) == 0.0
+
+
 def test_theory_input_errors():
     with pytest.raises(ValueError, match="state"):
         theory.rs_solution(0.1, 0.5, state="ferro")
