@@ -13,8 +13,20 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
+# PyTorch: on Linux, pip's default torch wheel brings CUDA and its NVIDIA libraries (a 6 GB
+# environment). Without an NVIDIA GPU (no nvidia-smi) the small CPU build is installed first,
+# from PyTorch's own index; where that index cannot be reached, requirements.txt then installs
+# torch from the default index. Nothing happens when torch is already installed (CI does that).
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
+	@if ! $(PY) -c "import torch" 2>/dev/null && [ "$$(uname -s)" = Linux ] \
+		&& ! command -v nvidia-smi >/dev/null; then \
+		echo "No NVIDIA GPU: installing PyTorch's CPU build from $(TORCH_CPU_INDEX)"; \
+		$(PY) -m pip install -q --timeout 20 --retries 1 torch --index-url $(TORCH_CPU_INDEX) \
+		|| echo "$(TORCH_CPU_INDEX) unreachable: torch comes from the default index instead"; \
+	fi
 	$(PY) -m pip install -q -r requirements.txt
 	$(PY) -m pip install -q --no-deps -e .
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
@@ -32,7 +44,8 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SITE_DEPS := site/node_modules/.installed
 VENDORED  := site/public/_vendor/README.txt
 BOOK_OK   := _build/.book-ok
-BOOK_INPUTS := hopfield_lib requirements.txt pyproject.toml site/package-lock.json site/vendor.py
+BOOK_INPUTS := hopfield_lib requirements.txt pyproject.toml site/package-lock.json site/vendor.py \
+		site/hopfield_site.py site/static
 
 npm:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update && \
