@@ -134,14 +134,10 @@ def run_worker(script, payload: dict, timeout=None) -> dict:
 
 
 def time_calls(fn, repeats: int, device=None):
-    """Call ``fn()`` ``repeats`` times with hl.timed; return (last result, list of seconds)."""
+    """Call ``fn()`` ``repeats`` times (at least once) with hl.time_calls: (result, seconds)."""
     import hopfield_lib as hl
 
-    times, out = [], None
-    for _ in range(max(1, int(repeats))):
-        out, sec = hl.timed(fn, device=device)
-        times.append(sec)
-    return out, times
+    return hl.time_calls(fn, repeats=max(1, int(repeats)), device=device)
 
 
 def median(xs):

@@ -9,7 +9,7 @@ current state. States are batches (B, N), one probe per row.
 
 from . import dense, ising, reference, theory
 from .dense import DenseHopfield, ModernHopfield
-from .device import get_device, make_generator, synchronize, timed
+from .device import get_device, make_generator, median_time, synchronize, time_calls, timed
 from .dynamics import RULES, Result, run, update_neurons
 from .network import Hopfield
 from .observables import converged_fraction, hamming, overlap, overlap_histogram
@@ -33,6 +33,7 @@ __all__ = [
     "hamming",
     "ising",
     "make_generator",
+    "median_time",
     "overlap",
     "overlap_histogram",
     "random_patterns",
@@ -41,6 +42,7 @@ __all__ = [
     "spins_to_bits",
     "synchronize",
     "theory",
+    "time_calls",
     "timed",
     "update_neurons",
 ]

@@ -9,6 +9,7 @@ whole-batch operations go through their rows in chunks (:func:`row_chunks`).
 from __future__ import annotations
 
 import os
+import statistics
 import time
 
 import torch
@@ -69,6 +70,36 @@ def timed(fn, *args, device=None, **kwargs):
     out = fn(*args, **kwargs)
     synchronize(dev)
     return out, time.perf_counter() - start
+
+
+def time_calls(fn, *args, repeats: int = 1, device=None, **kwargs):
+    """Call ``fn(*args, **kwargs)`` ``repeats`` times with :func:`timed`.
+
+    Returns ``(result of the last call, list of wall-clock seconds, one per call)``.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be an integer >= 1, got {repeats!r}")
+    times, out = [], None
+    for _ in range(repeats):
+        out, seconds = timed(fn, *args, device=device, **kwargs)
+        times.append(seconds)
+    return out, times
+
+
+def median_time(fn, *args, repeats: int = 3, slow: float = float("inf"), device=None, **kwargs):
+    """Median wall-clock seconds of ``fn(*args, **kwargs)``, after one warm-up call.
+
+    The warm-up call pays one-time costs (library loading, memory allocation) and is not
+    counted, unless it took longer than ``slow`` seconds: a slow call is not repeated and its
+    own time is returned. Returns ``(result, seconds)``.
+    """
+    if not slow > 0:
+        raise ValueError(f"slow must be a positive number of seconds, got {slow!r}")
+    out, first = timed(fn, *args, device=device, **kwargs)
+    if first > slow:
+        return out, first
+    out, times = time_calls(fn, *args, repeats=repeats, device=device, **kwargs)
+    return out, statistics.median(times)
 
 
 def available_memory(device) -> int:

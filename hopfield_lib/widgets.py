@@ -1,5 +1,14 @@
 """ipywidgets explorers for Colab and Jupyter. ipywidgets is imported inside each function."""
 
+from .notebook import in_book_build
+
+#: Shown above every explorer in the book's static pages, where no Python runs behind them.
+STATIC_PREVIEW_NOTE = (
+    "<b>Static preview.</b> This page was computed when the book was built: the controls "
+    "below show their first setting and do not respond here. Open the notebook in Colab "
+    "(rocket icon at the top of the page) or in Jupyter to make them live."
+)
+
 
 # --------------------------------------------------------------------------------------------
 # Explorers of the chapters "The Ising model", "Hebbian storage" and "Energy". Each returns a
@@ -8,7 +17,11 @@
 
 
 def _explorer_box(draw, controls, rows):
-    """Wire ``controls`` (name -> widget) to ``draw(**values)`` and lay them out in ``rows``."""
+    """Wire ``controls`` (name -> widget) to ``draw(**values)`` and lay them out in ``rows``.
+
+    In the book build (``notebook.in_book_build()``) the controls are disabled and a note
+    says that the page is a static preview, live in Colab or Jupyter.
+    """
     import ipywidgets as W
     import matplotlib.pyplot as plt
 
@@ -17,7 +30,12 @@ def _explorer_box(draw, controls, rows):
         plt.show()
 
     out = W.interactive_output(render, controls)
-    return W.VBox([W.HBox([controls[name] for name in row]) for row in rows] + [out])
+    layout = [W.HBox([controls[name] for name in row]) for row in rows] + [out]
+    if in_book_build():
+        for control in controls.values():
+            control.disabled = True
+        layout.insert(0, W.HTML(STATIC_PREVIEW_NOTE))
+    return W.VBox(layout)
 
 
 def ising_explorer(L=64, T=2.0, sweeps=300, init="random", seed=0, device=None):
