@@ -145,7 +145,7 @@ def overlap_matrix(patterns, labels=None, ax=None, title=None):
                 f"{m[i, j]:.2f}".replace("0.", "."),
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=9,
                 color="white" if abs(m[i, j]) > 0.6 else "black",
             )
     ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="overlap")
@@ -155,7 +155,7 @@ def overlap_matrix(patterns, labels=None, ax=None, title=None):
 
 
 def frustrated_triangle(J=-1.0):
-    """All 8 states of three spins coupled pairwise by J (H = -J Σ_pairs s_i s_j), energy in the title.
+    """All 8 states of three spins coupled pairwise by J (H = -J Σ_pairs s_i s_j), energy in titles.
 
     Satisfied bonds (J s_i s_j > 0) are solid green, frustrated ones dashed red. Returns the figure.
     """
@@ -225,7 +225,7 @@ def ising_run_figure(result, axes=None):
     axes[1].set_xlabel("sweep (one update of every spin)")
     axes[1].set_ylabel("magnetization per spin m")
     axes[1].set_title(f"T/T_c = {T / T_C:.2f}", fontsize=9)
-    axes[1].legend(fontsize=8, loc="center right", framealpha=0.9)
+    axes[1].legend(fontsize=9, loc="center right", framealpha=0.9)
     axes[0].figure.tight_layout()
     return axes
 
@@ -257,7 +257,7 @@ def magnetization_curve(temperatures, curves, ax=None):
     ax.set_xlabel("temperature T  (units of J/k_B)")
     ax.set_ylabel("mean |magnetization| per spin")
     ax.set_ylim(0, 1.1)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -284,10 +284,10 @@ def glyph_animation(frames, shape=None, energies=None, titles=None, interval=180
         e = _numpy_of(energies).astype(float)
         ax_e.plot(np.arange(len(e)), e, color="0.75", lw=1)
         (dot,) = ax_e.plot([0], [e[0]], "o", color="tab:red", ms=5)
-        ax_e.set_xlabel("frame", fontsize=8)
-        ax_e.set_ylabel("energy E", fontsize=8)
+        ax_e.set_xlabel("frame", fontsize=9)
+        ax_e.set_ylabel("energy E", fontsize=9)
         ax_e.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax_e.tick_params(labelsize=7)
+        ax_e.tick_params(labelsize=9)
     fig.tight_layout(pad=0.4)
 
     def update(i):
@@ -332,7 +332,7 @@ def overlap_distributions(
     ax.set_xlim(*xlim)
     ax.set_xlabel("final overlap $m_f$ with the target pattern")
     ax.set_ylabel(f"$P(m_f)$, fraction per bin of {width:.3g}")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return ax
 
 
@@ -349,7 +349,7 @@ def converged_fraction_curves(curves, ax=None):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("synchronous step t")
     ax.set_ylabel("fraction of probes on a fixed point")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return ax
 
 
@@ -417,7 +417,7 @@ def recall_curves(alphas, curves, ax=None, alpha_c=None, half=True):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("load α = p/N")
     ax.set_ylabel("fraction of successful recalls")
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=9, loc="lower left")
     return ax
 
 
@@ -450,10 +450,10 @@ def timing_plot(series, ax=None, power=3, fit_last=3, xlabel="size n", extend_to
         | ({int(extend_to)} if extend_to else set())
     )
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xticks(ticks, [str(v) for v in ticks], rotation=45 if len(ticks) > 6 else 0, fontsize=8)
+    ax.set_xticks(ticks, [str(v) for v in ticks], rotation=45 if len(ticks) > 6 else 0, fontsize=9)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("wall-clock time (s)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return prefactors
 
 
