@@ -508,3 +508,239 @@ def animation_html(anim, default_mode="once"):
     if re.search(r'(href|src)="https?://', html):
         raise RuntimeError("animation HTML still refers to an external resource")
     return HTML(html)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures of the chapter "Capacity" (the chapter computes, these functions only draw).
+
+
+def error_rate_figure(ber, N, large_n_rate):
+    """One-step bit error rates: measured, exact finite-N and large-N (erfc), and their ratio.
+
+    ``ber`` maps (λ, α) to a dict with "rate", "err", "exact", "theory" (fractions of bits);
+    ``large_n_rate(alpha, lam)`` draws the smooth large-N curve. Returns the figure.
+    """
+    fig, (ax, ax_r) = plt.subplots(1, 2, figsize=(10, 3.9))
+    lams = sorted({lam for lam, _ in ber})
+    for lam, color in zip(lams, ("tab:blue", "tab:orange", "tab:green")):
+        a = np.array(sorted(al for la, al in ber if la == lam))
+        rows = [ber[lam, x] for x in a]
+        rate, err, theory, exact = (
+            np.array([r[k] for r in rows]) for k in ("rate", "err", "theory", "exact")
+        )
+        fine = np.linspace(a.min() * 0.9, a.max() * 1.05, 300)
+        ax.plot(fine, large_n_rate(fine, lam), color=color, lw=1.2, label=f"½ erfc, λ = {lam:g}")
+        ax.errorbar(a, rate, yerr=err, fmt="o", ms=4, color=color, label=f"engine, λ = {lam:g}")
+        ax_r.errorbar(
+            a * (1 + 0.01 * lam),
+            rate / theory,
+            yerr=err / theory,
+            fmt="o",
+            ms=4,
+            color=color,
+            label=f"engine, λ = {lam:g}",
+        )
+        ax_r.plot(a, exact / theory, "--", color=color, lw=1, label=f"exact N = {N}, λ = {lam:g}")
+    ax.set_yscale("log")
+    ax.set_xlabel("load α = p/N")
+    ax.set_ylabel("fraction of bits flipped in one step")
+    ax.legend(loc="lower right")
+    ax_r.axhline(1, color="0.5", lw=0.8)
+    ax_r.set_xlabel("load α = p/N")
+    ax_r.set_ylabel("rate / large-N formula")
+    ax_r.legend(loc="lower right", ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def perfect_recall_figure(N, p_values, all_fixed, all_fixed_err, poisson, p_bound):
+    """Fraction of networks whose every stored bit is stable, against p, with e^{-NpP_e}.
+
+    ``p_bound`` marks N/(4 ln N). Returns the figure.
+    """
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    ax.errorbar(
+        p_values,
+        all_fixed,
+        yerr=all_fixed_err,
+        fmt="o",
+        ms=5,
+        capsize=2,
+        label=f"engine, N = {N}: all p patterns are fixed points",
+    )
+    ax.plot(p_values, poisson, "k-", lw=1.2, label=r"$\exp(-N p P_e)$, exact $P_e$")
+    ax.axvline(p_bound, color="tab:red", ls="--", lw=1, label=f"N/(4 ln N) = {p_bound:.1f}")
+    ax.set_xlabel("number of stored patterns p")
+    ax.set_ylabel("fraction of networks")
+    ax.set_ylim(-0.02, 1.02)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def ags_zero_temperature_figure(alphas, m, energies, alpha_c, alpha_coex, quoted=0.144):
+    """AGS at T = 0: retrieval overlap m(α) (left) and energies per neuron (right).
+
+    ``energies`` maps a label to E/N over ``alphas`` (nan where the state does not exist).
+    Marks the spinodal α_c, the coexistence load and the value ``quoted`` in the paper.
+    """
+    fig, (ax, ax_e) = plt.subplots(1, 2, figsize=(10, 3.8))
+    ok = np.isfinite(m)
+    ax.plot(alphas[ok], m[ok], color="k", lw=1.6, label="retrieval state (AGS, T = 0)")
+    ax.plot([alphas[ok][-1], alphas[ok][-1]], [0, m[ok][-1]], color="k", lw=0.8, ls=":")
+    ax.axvline(quoted, color="tab:red", ls="--", lw=1, label=f"{quoted} (quoted in the paper)")
+    ax.axvline(
+        alpha_coex,
+        color="tab:green",
+        ls="-.",
+        lw=1,
+        label=f"retrieval lowest below {alpha_coex:.3f}",
+    )
+    ax.annotate(
+        f"$\\alpha_c$ = {alpha_c:.4f}\n$m_c$ = {m[ok][-1]:.3f}",
+        (alpha_c, m[ok][-1]),
+        (0.07, 0.55),
+        arrowprops=dict(arrowstyle="->", lw=0.8),
+    )
+    ax.set_xlim(0, alphas.max())
+    ax.set_ylim(-0.03, 1.05)
+    ax.set_xlabel("load α = p/N")
+    ax.set_ylabel("overlap m of the retrieval state")
+    ax.legend(loc="lower left")
+    for (label, e), color in zip(energies.items(), ("k", "tab:purple", "tab:gray")):
+        ax_e.plot(alphas, e, color=color, lw=1.6, label=label)
+    ax_e.axvline(alpha_coex, color="tab:green", ls="-.", lw=1)
+    ax_e.axvline(alpha_c, color="k", ls=":", lw=0.8)
+    ax_e.set_xlim(0, alphas.max())
+    ax_e.set_xlabel("load α = p/N")
+    ax_e.set_ylabel("energy per neuron E/N (T = 0)")
+    ax_e.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def phase_diagram_figure(lines, points, q_curves, q_points):
+    """AGS phase diagram with simulations (left) and the Edwards-Anderson q against T (right).
+
+    ``lines`` maps a label to (α values, T values); ``points`` is (α, T, m_f) arrays of the
+    simulated grid, coloured by the measured final overlap. ``q_curves`` maps a label to
+    (T values, theory q); ``q_points`` maps the same labels to (T values, measured q, error).
+    """
+    fig, (ax, ax_q) = plt.subplots(1, 2, figsize=(10.5, 4.2))
+    styles = {"T_g": ("k", "-"), "T_M": ("tab:blue", "-"), "T_c": ("tab:green", "-.")}
+    for label, (a, t) in lines.items():
+        color, ls = next((v for k, v in styles.items() if k in label), ("0.4", ":"))
+        ax.plot(a, t, color=color, ls=ls, lw=1.6, label=label)
+    a, t, m_f = (np.asarray(v, dtype=float) for v in points)
+    sc = ax.scatter(
+        a, t, c=m_f, cmap="viridis", vmin=0, vmax=1, s=45, edgecolors="k", linewidths=0.5, zorder=3
+    )
+    fig.colorbar(sc, ax=ax, label="measured $m_f$ (start at the pattern)", fraction=0.05)
+    ax.set_xlim(0, max(a.max() * 1.1, 0.2))
+    ax.set_ylim(0, max(t.max() * 1.1, 1.6))
+    ax.set_xlabel("load α = p/N")
+    ax.set_ylabel("temperature T")
+    ax.legend(loc="upper right")
+    for i, (label, (tq, q)) in enumerate(q_curves.items()):
+        color = f"C{i}"
+        ax_q.plot(tq, q, color=color, lw=1.4, label=f"theory, {label}")
+        tm, qm, qe = q_points[label]
+        ax_q.errorbar(tm, qm, yerr=qe, fmt="o", ms=4, color=color, capsize=2)
+    ax_q.set_xlabel("temperature T")
+    ax_q.set_ylabel("Edwards-Anderson $q$")
+    ax_q.set_ylim(-0.03, 1.03)
+    ax_q.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def basins_figure(m0s, curves, theory, alpha_c):
+    """Final overlap against initial overlap, one line per load, AGS retrieval overlap dashed.
+
+    ``curves`` maps α to (mean m_f, standard error) over ``m0s``; ``theory`` maps α to the
+    AGS T = 0 overlap (0 above ``alpha_c``, then no line).
+    """
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    for i, (alpha, (mf, err)) in enumerate(curves.items()):
+        color = f"C{i}"
+        ax.errorbar(
+            m0s,
+            mf,
+            yerr=err,
+            fmt="o-",
+            ms=4,
+            lw=1.2,
+            capsize=2,
+            color=color,
+            label=f"α = {alpha:g}" + (" > $\\alpha_c$" if alpha > alpha_c else ""),
+        )
+        if theory.get(alpha, 0) > 0:
+            ax.axhline(theory[alpha], color=color, ls="--", lw=0.9)
+    ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls=":", label="$m_f = m_0$")
+    ax.set_xlabel("initial overlap $m_0$")
+    ax.set_ylabel("mean final overlap $m_f$")
+    ax.set_ylim(-0.02, 1.03)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def capacity_dynamics_figure(cells, lam, alpha_pair, theory):
+    """The paper's Figures 3 and 4: P(m_f), converged fraction and m(t) for two loads.
+
+    ``cells[alpha]`` maps N to a run dict with "m_f", "converged", "overlaps", "p";
+    ``theory[alpha]`` is the AGS overlap (0 for none). Returns the figure.
+    """
+    fig, axes = plt.subplots(3, 2, figsize=(10.5, 10.5), gridspec_kw={"height_ratios": [1.1, 1, 1]})
+    for col, alpha in enumerate(alpha_pair):
+        runs = cells[alpha]
+        largest = max(runs)
+        m_th = theory.get(alpha, 0.0)
+        overlap_distributions(
+            {f"N = {N}: mean $m_f$ = {r['m_f'].mean():.3f}": r["m_f"] for N, r in runs.items()},
+            ax=axes[0, col],
+            theory=m_th or None,
+            theory_label=f"AGS m = {m_th:.3f}" if m_th else None,
+        )
+        converged_fraction_curves(
+            {f"N = {N}": r["converged"] for N, r in runs.items()}, ax=axes[1, col]
+        )
+        overlap_trajectories(runs[largest]["overlaps"], ax=axes[2, col])
+        letters = "ace" if col == 0 else "bdf"
+        whats = ["final overlaps", "convergence", f"m(t), N = {largest}, p = {runs[largest]['p']}"]
+        for row, what in enumerate(whats):
+            axes[row, col].set_title(f"({letters[row]}) λ = {lam:g}, α = {alpha}: {what}")
+    fig.tight_layout()
+    return fig
+
+
+def finite_size_figure(alphas, curves, x, y, s, fit, alpha_c, title, quoted=0.144):
+    """Recall against load per size (left); half-success load against 1/√N with a line (right).
+
+    ``curves`` maps N to (fractions, errors); x = 1/√N, y ± s the half-success loads;
+    ``fit`` = (slope, intercept, intercept error). Returns the figure.
+    """
+    slope, intercept, intercept_err = fit
+    fig, (ax, ax_n) = plt.subplots(1, 2, figsize=(10.5, 3.9))
+    recall_curves(alphas, {f"N = {N}": c for N, c in curves.items()}, ax=ax, alpha_c=alpha_c)
+    ax.set_title(title)
+    ax_n.errorbar(
+        x, y, yerr=s, fmt="o", ms=5, capsize=3, color="tab:blue", label=r"$\alpha_{1/2}(N)$"
+    )
+    xs = np.linspace(0, x.max() * 1.05, 50)
+    ax_n.plot(
+        xs,
+        intercept + slope * xs,
+        "--",
+        color="tab:blue",
+        lw=1,
+        label=f"line: {intercept:.3f} ± {intercept_err:.3f} at N = ∞",
+    )
+    ax_n.plot([0], [alpha_c], "k*", ms=11, label=f"AGS {alpha_c:.3f}")
+    ax_n.plot([0], [quoted], "r^", ms=7, label=f"{quoted} (paper)")
+    ax_n.set_xlabel(r"$1/\sqrt{N}$")
+    ax_n.set_ylabel(r"half-success load $\alpha_{1/2}$")
+    ax_n.set_xlim(-0.003, x.max() * 1.12)
+    ax_n.legend(loc="upper left")
+    fig.tight_layout()
+    return fig
