@@ -744,3 +744,18 @@ def finite_size_figure(alphas, curves, x, y, s, fit, alpha_c, title, quoted=0.14
     ax_n.legend(loc="upper left")
     fig.tight_layout()
     return fig
+
+
+def book_figure(name, fig):
+    """Glue ``fig`` as ``name`` for a ``{glue:figure}`` while the book is built, else show it.
+
+    In the book build the figure is closed after gluing, so the page draws it once, where the
+    text places it; in Colab and Jupyter it is simply shown.
+    """
+    from .notebook import glue, in_book_build
+
+    if in_book_build():
+        glue(name, fig, display=False)
+        plt.close(fig)
+    else:
+        plt.show()
