@@ -64,6 +64,7 @@ INT64_LIMIT = 2**63
 EXP_LIMIT = 700.0  # largest exponent allowed for float64 (max about 709.78)
 MAX_PATTERNS = 65535  # exact float32 digit products need 128 p < 2^24
 ROW_CHUNK_ENTRIES = 2**24  # entries of a (rows, max(p, N)) temporary worked on at once
+SWEEP_BLOCK = 32  # neurons settled together in a sweep (see _sweep)
 
 
 def _binomial_polynomials(n: int):
@@ -315,22 +316,52 @@ def _full_step(net, S, M, threshold):
 
 
 def _sweep(net, S, M, order, group, threshold):
-    """Every neuron once, ``group`` at a time in ``order``; the weights follow the flips."""
+    """Every neuron once, ``group`` at a time in ``order``, exactly as one group after another.
+
+    Blocks of about SWEEP_BLOCK neurons (whole groups) are settled together: the gains of
+    the whole block come from the current weights in one product; for each probe the
+    first group with a flip is applied (its decisions were taken from the right state:
+    every earlier group was kept), the probe's overlaps and weights are updated and its
+    later groups are decided again. A block costs one product per flip of its probes'
+    busiest member, and one product in all once the probes have settled.
+    """
     S, M = S.clone(), M.clone()
     W = net._weights(M)
-    for start in range(0, net.N, group):
-        cols = order[start : start + group]
-        old = S[:, cols]
-        th = None if threshold is None else threshold[:, start : start + group]
-        new = _decide(net._gains(W, old, cols), old, th)
-        delta = new - old
-        rows = delta.any(1).nonzero().squeeze(1)
-        if rows.numel():
-            M[rows] += (delta[rows].to(torch.float32) @ net._rows[cols]).to(torch.int64)
+    span = group * max(1, SWEEP_BLOCK // group)
+    saved = torch.get_num_threads()
+    if S.shape[0] * net.p * span < 2**20:  # tiny products: waking threads costs more
+        torch.set_num_threads(1)
+    try:
+        _settle_blocks(net, S, M, W, order, group, span, threshold)
+    finally:
+        torch.set_num_threads(saved)
+    return S, M
+
+
+def _settle_blocks(net, S, M, W, order, group, span, threshold):
+    """The blocks of :func:`_sweep`, updating S, M and the weights W in place."""
+    for start in range(0, net.N, span):
+        cols = order[start : start + span]
+        gid = torch.arange(cols.numel(), device=S.device) // group
+        th = None if threshold is None else threshold[:, start : start + span]
+        rows = torch.arange(S.shape[0], device=S.device)
+        settled = torch.zeros(S.shape[0], dtype=torch.long, device=S.device)  # groups done
+        while rows.numel():
+            old = S[rows.unsqueeze(1), cols]
+            gains = net._gains(tuple(x[rows] for x in W), old, cols)
+            new = _decide(gains, old, None if th is None else th[rows])
+            moved = (new != old) & (gid >= settled[rows].unsqueeze(1))
+            busy = moved.any(1)
+            rows, old, new, moved = rows[busy], old[busy], new[busy], moved[busy]
+            if rows.numel() == 0:
+                break
+            first = torch.where(moved, gid, gid.numel()).min(1, keepdim=True).values
+            delta = torch.where(moved & (gid == first), new - old, 0).to(torch.int8)
+            S[rows.unsqueeze(1), cols] = old + delta
+            M[rows] += (delta.to(torch.float32) @ net._rows[cols]).to(torch.int64)
             for full, part in zip(W, net._weights(M[rows])):
                 full[rows] = part
-            S[:, cols] = new
-    return S, M
+            settled[rows] = first.squeeze(1) + 1
 
 
 def _step(net, S, M, group, shuffle, T, generator):
