@@ -3,8 +3,9 @@
 Runs unchanged on CUDA, Apple MPS and the CPU. Conventions (stated once, used
 everywhere): spins ±1; patterns ξ (p, N); α = p/N; J = (1/N) Σ_μ ξ^μ ξ^μᵀ with
 J_ii = λα; h_i = Σ_j J_ij S_j; E = -½ Σ_ij J_ij S_i S_j; m = (1/N) Σ_i ξ_i S_i;
-Glauber P(S_i = +1) = ½[1 + tanh(h_i/T)] with k_B = 1; a zero field keeps the
-current state. States are batches (B, N), one probe per row.
+at T = 0 S_i takes the sign of h_i, and a zero field keeps the current state; at
+T > 0 Glauber P(S_i = +1) = ½[1 + tanh(h_i^off/T)] with the off-diagonal field
+h_i^off = h_i - λα S_i and k_B = 1. States are batches (B, N), one probe per row.
 """
 
 from . import dense, ising, reference, theory

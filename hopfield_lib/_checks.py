@@ -57,3 +57,13 @@ def require_int(value, name: str, low: int = 0) -> int:
     if v < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {v}")
     return v
+
+
+def require_generator(generator, device) -> None:
+    """Check that ``generator`` is None or a torch.Generator on the type of ``device``."""
+    if generator is None:
+        return
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    if generator.device.type != torch.device(device).type:
+        raise ValueError(f"generator is on {generator.device} but the network is on {device}")

@@ -41,6 +41,12 @@ def sweep_dtype(net: Hopfield, block):
     return wide
 
 
+def sweep_bytes(net: Hopfield, B: int, T: float) -> int:
+    """Bytes of the working arrays of a run of B probes: states, thresholds, overlaps, ξ."""
+    per_probe = net.N * (1 + 12 + (8 if T > 0 else 0)) + 16 * net.p
+    return B * per_probe + 4 * net.N * net.p
+
+
 def run_sweeps(net: Hopfield, S0, group, shuffle, T, max_steps, generator, targets, record):
     """Steps that update ``group`` neurons at a time; ``shuffle``: a fresh random order each step.
 

@@ -28,6 +28,11 @@ def group_rows(net: Hopfield) -> int:
     return max(1, SYNC_GROUP_BYTES // (8 * net.N + 12 * net.p))
 
 
+def sync_bytes(net: Hopfield, B: int) -> int:
+    """Bytes of the working arrays of a run of B probes: final states and one group's arrays."""
+    return B * net.N + min(B, group_rows(net)) * (8 * net.N + 12 * net.p)
+
+
 def run_deterministic(net: Hopfield, S0, max_steps, targets, record):
     """T = 0 synchronous steps, probes in groups of at most :func:`group_rows`.
 

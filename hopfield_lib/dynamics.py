@@ -7,10 +7,13 @@ is updated exactly once, in a fresh random order):
 * ``"async"``: one neuron at a time (random sequential update);
 * ``"hybrid"``: kN neurons at a time (k = 1 is synchronous, k = 1/N asynchronous).
 
-At temperature T = 0 a neuron takes the sign of its field, and a zero field keeps
-its current state. At T > 0 it becomes +1 with the Glauber probability
-½[1 + tanh(h/T)] (k_B = 1). All probes of a batch share each sweep's random order;
-their dynamics are otherwise independent.
+At temperature T = 0 a neuron takes the sign of its field h_i = Σ_j J_ij S_j, the
+self-coupling J_ii = λα included, and a zero field keeps its current state. At
+T > 0 (heat bath, Glauber) it becomes +1 with probability ½[1 + tanh(h_i^off/T)]
+(k_B = 1), from the off-diagonal field h_i^off = Σ_{j≠i} J_ij S_j = h_i - λα S_i:
+J_ii only adds the constant -λp/2 to E, and with h^off sequential updates obey
+detailed balance with e^{-E/T} for every λ (see :func:`decision_field`). All probes
+of a batch share each sweep's random order; their dynamics are otherwise independent.
 
 The work is done without approximation by two private engines: fields come from
 the overlaps M = S ξᵀ (never from J) and are exact integers. Synchronous steps at
@@ -27,14 +30,22 @@ from typing import Optional
 
 import torch
 
-from ._checks import require_int, require_range, require_tensor
-from ._rule import decide, glauber_thresholds
-from ._sweeps import run_sweeps
-from ._sync import group_rows, run_deterministic
+from ._checks import require_generator, require_int, require_range, require_tensor
+from ._rule import decide, glauber_thresholds, scaled_rule_field
+from ._sweeps import run_sweeps, sweep_bytes
+from ._sync import run_deterministic, sync_bytes
 from .device import CHUNK_ENTRIES, check_fits, real_dtype, row_chunks
 from .network import Hopfield
 
-__all__ = ["RULES", "Result", "decide", "glauber_thresholds", "run", "update_neurons"]
+__all__ = [
+    "RULES",
+    "Result",
+    "decide",
+    "decision_field",
+    "glauber_thresholds",
+    "run",
+    "update_neurons",
+]
 
 RULES = ("sync", "async", "hybrid")
 
@@ -71,9 +82,10 @@ def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, gener
 
     One neuron at a time this is the asynchronous update; the given neurons form one
     group of the hybrid rule. Same decision rule as :func:`run` (zero field keeps the
-    state; Glauber at ``temperature`` > 0). For teaching and small N: each call
-    recomputes the overlaps.
+    state; Glauber at ``temperature`` > 0, from the off-diagonal field). For teaching
+    and small N: each call recomputes the overlaps.
     """
+    _require_hopfield(net)
     S = net.check_states(S, "S")
     T = require_range(temperature, "temperature", 0.0)
     idx = torch.as_tensor(neurons, dtype=torch.long, device=net.device).reshape(-1)
@@ -87,7 +99,26 @@ def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, gener
     return out
 
 
+def decision_field(net: Hopfield, S, *, temperature: float = 0.0) -> torch.Tensor:
+    """The field (B, N) that each neuron's update uses in state S, float64 (float32 on MPS).
+
+    At T = 0 the full field h_i = Σ_j J_ij S_j (self-coupling included), whose sign
+    the neuron takes; at T > 0 the off-diagonal field h_i^off = Σ_{j≠i} J_ij S_j, with
+    P(S_i = +1) = ½[1 + tanh(h_i^off / T)]. The engines decide from this very field.
+    """
+    _require_hopfield(net)
+    S = net.check_states(S, "S")
+    T = require_range(temperature, "temperature", 0.0)
+    nh = scaled_rule_field(net.offdiag_field_int(net.overlaps_int(S), S), S, net, T > 0)
+    return nh.to(real_dtype(net.device)) / net.N
+
+
 # ------------------------------------------------------------------ checking
+def _require_hopfield(net):
+    if not isinstance(net, Hopfield):
+        raise TypeError(f"net must be a hopfield_lib.Hopfield, got {type(net).__name__}")
+
+
 def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator):
     """Validate run's arguments before any work; return (S0 int8, k, T, max_steps, targets)."""
     S0 = net.check_states(S0, "S0")
@@ -121,25 +152,15 @@ def _check_run_args(net, S0, rule, k, temperature, max_steps, targets, generator
         if B and (int(targets.min()) < 0 or int(targets.max()) >= net.p):
             raise ValueError(f"targets must lie in [0, {net.p - 1}]")
         targets = targets.to(device=net.device, dtype=torch.long)
-    if generator is not None:
-        if not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        if generator.device.type != net.device.type:
-            raise ValueError(
-                f"generator is on {generator.device} but the network is on {net.device}"
-            )
+    require_generator(generator, net.device)
     return S0, k, T, max_steps, targets
 
 
 def _estimate_bytes(net, B, rule, T, max_steps, record):
     """Bytes a run needs beyond its inputs: results, working arrays, largest temporaries."""
-    chunk = 4 * CHUNK_ENTRIES * 4
     recorded = 2 * 8 * (max_steps + 1) * B if record else 0
-    if rule == "sync" and T == 0:
-        rows = min(B, group_rows(net))
-        return B * net.N + rows * (8 * net.N + 12 * net.p) + chunk + recorded
-    per_probe = net.N * (1 + 12 + (8 if T > 0 else 0)) + 16 * net.p  # states, thresholds, overlaps
-    return B * per_probe + 4 * net.N * net.p + chunk + recorded
+    engine = sync_bytes(net, B) if rule == "sync" and T == 0 else sweep_bytes(net, B, T)
+    return engine + 4 * CHUNK_ENTRIES * 4 + recorded
 
 
 # ---------------------------------------------------------------------- run

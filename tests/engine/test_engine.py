@@ -24,12 +24,15 @@ def scaled_dense_field(xi, S, lam):
 
 
 def sequential_reference(xi, S0, lam, group, sweeps, T, seed):
-    """Neuron-group-by-group sweeps with the dense J, drawing random numbers like the engine."""
+    """Neuron-group-by-group sweeps with the dense J, drawing random numbers like the engine.
+
+    At T = 0 the sign of the full field (J_ii = λα included); at T > 0 the heat bath on
+    the off-diagonal field, J_ii = 0."""
     g = hl.make_generator(seed)
     N = xi.shape[1]
     x = xi.double()
     NJ = x.t() @ x
-    NJ.fill_diagonal_(lam * xi.shape[0])
+    NJ.fill_diagonal_(lam * xi.shape[0] if T == 0 else 0.0)
     S = S0.double().clone()
     for _ in range(sweeps):
         order = torch.randperm(N, generator=g)

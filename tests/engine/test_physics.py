@@ -57,10 +57,12 @@ def test_bit_error_rate_matches_signal_to_noise():
 
 
 def test_glauber_statistics_match_tanh():
-    N, p, T = 60, 6, 0.7
+    """One synchronous Glauber step: P(S_i = +1) = ½[1 + tanh(h_i^off/T)], the off-diagonal
+    field (J_ii = λα left out, see notation.md), here with λ = 1.5."""
+    N, p, T, lam = 60, 6, 0.7, 1.5
     g = hl.make_generator(2)
     xi = hl.random_patterns(p, N, generator=g)
-    net = hl.Hopfield(xi)
+    net = hl.Hopfield(xi, self_coupling=lam)
     S = hl.corrupt(xi[:1], 0.3, generator=g)
     copies = 40_000
     res = hl.run(
@@ -72,7 +74,8 @@ def test_glauber_statistics_match_tanh():
         generator=g,
     )
     freq = (res.state == 1).double().mean(0)
-    want = 0.5 * (1 + torch.tanh(net.field(S)[0] / T))
+    h_off = net.field(S)[0] - lam * net.alpha * S[0].double()
+    want = 0.5 * (1 + torch.tanh(h_off / T))
     sigma = torch.sqrt(want * (1 - want) / copies)
     assert ((freq - want).abs() <= 4.5 * sigma + 1e-12).all()
 
