@@ -73,7 +73,10 @@ def test_has_a_widget_explorer_with_a_first_state(path):
         m
         for m in models.values()
         if m.get("model_name") == "OutputModel"
-        and any("image/png" in o.get("data", {}) for o in m.get("state", {}).get("outputs", []))
+        and any(
+            {"image/png", "image/svg+xml"} & set(o.get("data", {}))
+            for o in m.get("state", {}).get("outputs", [])
+        )
     ]
     assert drawn, f"{path}: no saved widget output holds a figure"
 
