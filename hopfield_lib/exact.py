@@ -25,12 +25,10 @@ import warnings
 import torch
 
 FLOAT32_EXACT = 2**24  # float32 holds every integer of smaller magnitude
-SLICE_ENTRIES = (
-    2**24
-)  # float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
-SPARSE_RESIDUAL_SHARE = (
-    1 / 512
-)  # at most this share of entries beyond one digit: multiply them sparsely
+# float32 entries of a ±1 matrix (and of a result block) at once in sparse_times
+SLICE_ENTRIES = 2**24
+# at most this share of entries beyond one digit: multiply them sparsely
+SPARSE_RESIDUAL_SHARE = 1 / 512
 MODES = ("int8", "onednn", "float32")
 SMALL_ENTRIES = 2**18  # smaller pattern matrices always use float32 (see backend)
 ONEDNN_BLOCK_COLUMNS = 8192  # columns per packed block of a oneDNN SpinMatrix
@@ -165,7 +163,7 @@ def digits_needed(bound: int) -> int:
 
 
 def sparse_times(rows, cols, values, m: int, b: torch.Tensor, out=None) -> torch.Tensor:
-    """out + X @ b for a sparse X (m, k), given as row-major (rows, cols, values), and ±1 int8 b (k, n).
+    """out + X @ b for a sparse X (m, k) given as row-major (rows, cols, values), ±1 int8 b (k, n).
 
     ``out`` (m, n) float32 is updated in place, or starts at zero when None. float32
     sums, exact while every row of X has Σ|X| < 2**24 and out stays below 2**24.

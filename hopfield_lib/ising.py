@@ -23,7 +23,11 @@ T_C = 2.0 / math.log(1.0 + math.sqrt(2.0))
 
 @dataclass
 class IsingResult:
-    """spins (L, L) int8 final configuration; magnetization and energy (sweeps,) per spin, after each sweep."""
+    """Outcome of :func:`simulate`.
+
+    spins: (L, L) int8, the final configuration.
+    magnetization, energy: (sweeps,) per spin, after each sweep.
+    """
 
     spins: torch.Tensor
     magnetization: torch.Tensor
@@ -99,7 +103,7 @@ def _unpack(colours, L):
 
 
 def simulate(L, T, sweeps, *, generator=None, device=None, init="random") -> IsingResult:
-    """Checkerboard Metropolis at temperature T for ``sweeps`` sweeps (each spin visited once per sweep).
+    """Checkerboard Metropolis at temperature T for ``sweeps`` sweeps (each spin once per sweep).
 
     ``init`` is "random" (infinite temperature) or "up" (all +1). Even L is required
     so that the checkerboard is consistent with the periodic boundaries. The two
