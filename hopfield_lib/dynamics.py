@@ -43,6 +43,7 @@ __all__ = [
     "decide",
     "decision_field",
     "glauber_thresholds",
+    "scaled_rule_field",
     "run",
     "update_neurons",
 ]
@@ -88,6 +89,7 @@ def update_neurons(net: Hopfield, S, neurons, *, temperature: float = 0.0, gener
     _require_hopfield(net)
     S = net.check_states(S, "S")
     T = require_range(temperature, "temperature", 0.0)
+    require_generator(generator, net.device)
     idx = torch.as_tensor(neurons, dtype=torch.long, device=net.device).reshape(-1)
     if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= net.N):
         raise ValueError(f"neurons must lie in [0, {net.N - 1}]")

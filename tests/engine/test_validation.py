@@ -87,6 +87,18 @@ def test_run_hands_other_networks_to_the_dense_engine(monkeypatch):
         hl.run([[1, -1]], S)
 
 
+def test_update_neurons_and_decision_field_arguments(net):
+    S = net.patterns[:2]
+    with pytest.raises(TypeError, match="net must be a hopfield_lib.Hopfield"):
+        hl.update_neurons("net", S, [0])
+    with pytest.raises(TypeError, match="generator"):
+        hl.update_neurons(net, S, [0], temperature=0.5, generator=1)
+    with pytest.raises(ValueError, match="temperature"):
+        hl.dynamics.decision_field(net, S, temperature=-0.1)
+    with pytest.raises(ValueError, match="S has N = 49"):
+        hl.dynamics.decision_field(net, S[:, 1:])
+
+
 def test_corrupt_and_patterns_arguments():
     xi = hl.random_patterns(2, 10)
     for bad in (1.01, -1.5):
