@@ -1,4 +1,4 @@
-"""Helpers for tests/grading/test_grading.py: a throw-away copy of the course, submissions, nbgrader runs.
+"""Helpers for tests/grading/test_grading.py: a throw-away course, submissions, grading runs.
 
 Every test works in a temporary copy of the course (nbgrader_config.py, tools/,
 solutions/, exercises/), so the repository's own grading/ folder is never touched.
@@ -7,7 +7,6 @@ solutions/, exercises/), so the repository's own grading/ folder is never touche
 from __future__ import annotations
 
 import ast
-import json
 import os
 import shutil
 import subprocess
@@ -22,25 +21,10 @@ VENV_BIN = Path(sys.executable).parent
 ASSIGNMENTS = ("async_update", "recall_bound", "phase_diagram")
 FIXTURES = ROOT / "tests" / "grading" / "fixtures"
 COURSE_FILES = ("nbgrader_config.py", "tools", "solutions", "exercises")
-HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
-
-# Appended to the copied nbgrader_config.py: record when each submission starts and ends.
-TIMING_HOOKS = '''
-# --- added by tests/grading/grading_course.py: per-submission timing ---
-import json as _json, time as _time
-def _timing_hook(event):
-    def hook(assignment, student, notebooks):
-        who = os.path.basename(os.path.dirname(os.path.dirname(notebooks[0]))) if notebooks else student
-        with open(os.path.join(HERE, "grading", "timing.jsonl"), "a") as f:
-            f.write(_json.dumps({"event": event, "student": who, "time": _time.time()}) + "\\n")
-    return hook
-c.Autograde.pre_convert_hook = _timing_hook("start")
-c.Autograde.post_convert_hook = _timing_hook("end")
-'''
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy the course into ``dest`` (without any grading/ folder) and add the timing hooks."""
+    """Copy the course into ``dest`` (without any grading/ folder)."""
     dest.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "grading")
     for name in COURSE_FILES:
@@ -49,8 +33,6 @@ def copy_course(dest: Path) -> Path:
             shutil.copytree(src, dest / name, ignore=ignore)
         else:
             shutil.copy2(src, dest / name)
-    with open(dest / "nbgrader_config.py", "a") as f:
-        f.write(TIMING_HOOKS)
     return dest
 
 
@@ -110,19 +92,10 @@ def strip_markers(source: str) -> str:
     return "\n".join(keep)
 
 
-def hidden_test_lines(assignment: str, min_length: int = 12) -> set:
-    """Lines that only the hidden tests of ``assignment`` contain (long enough to be telling)."""
-    hidden, visible = set(), set()
-    for cell in source_notebook(assignment).cells:
-        inside = False
-        for line in cell.source.splitlines():
-            if HIDDEN_BEGIN in line:
-                inside = True
-            elif HIDDEN_END in line:
-                inside = False
-            else:
-                (hidden if inside else visible).add(line.strip())
-    return {line for line in hidden - visible if len(line) >= min_length}
+def spec_lines(assignment: str, min_length: int = 30) -> set:
+    """Lines of the assignment's grading spec long enough to be telling (none may leak)."""
+    text = (ROOT / "tools" / "grader" / "specs" / f"{assignment}.py").read_text()
+    return {line.strip() for line in text.splitlines() if len(line.strip()) >= min_length}
 
 
 def points(assignment: str) -> dict:
@@ -212,7 +185,7 @@ def submit(course: Path, student: str, assignment: str, nb) -> Path:
 
 # ------------------------------------------------------------------ results
 def gradebook_scores(course: Path, assignment: str) -> dict:
-    """student -> {"auto": autograded points, "cells": {grade_id: auto score}, "manual_pending": [...]}."""
+    """student -> {"auto": points, "cells": {grade_id: score}, "manual_pending", "extra_credit"}."""
     from nbgrader.api import Gradebook
 
     out = {}
@@ -226,6 +199,7 @@ def gradebook_scores(course: Path, assignment: str) -> dict:
                     elif grade.needs_manual_grade:
                         pending.append(grade.name)
             out[sub.student.id] = {
+                "extra_credit": [g.extra_credit for nb in sub.notebooks for g in nb.grades],
                 "auto": sum(v or 0 for v in cells.values()),
                 "cells": cells,
                 "manual_pending": pending,
@@ -233,33 +207,22 @@ def gradebook_scores(course: Path, assignment: str) -> dict:
     return out
 
 
-def timings(course: Path) -> dict:
-    """student -> seconds between the start and the end of its autograding."""
-    path = course / "grading" / "timing.jsonl"
-    start, spent = {}, {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            event = json.loads(line)
-            if event["event"] == "start":
-                start[event["student"]] = event["time"]
-            elif event["student"] in start:
-                spent[event["student"]] = event["time"] - start[event["student"]]
-    return spent
-
-
-def run_pipeline(course: Path, assignment: str, env=None) -> subprocess.Popen:
-    """Start autograde + feedback + export for every submitted student, in the background."""
-    script = " && ".join(
-        [
-            " ".join(nbgrader_command("autograde", assignment, "--force")),
-            " ".join(nbgrader_command("generate_feedback", assignment, "--force")),
-            " ".join(nbgrader_command("export", "--to", "grading/grades.csv")),
-        ]
-    )
-    log = open(course / "pipeline.log", "w")
+def grade(course: Path, assignment: str, *args, env=None):
+    """Start `python -m tools.grader grade <assignment>` for the course, in the background."""
+    log = open(course / f"grade-{assignment}.log", "w")
     proc = subprocess.Popen(
-        ["bash", "-c", script],
-        cwd=course,
+        [
+            sys.executable,
+            "-m",
+            "tools.grader",
+            "--root",
+            str(course),
+            "grade",
+            assignment,
+            "--no-progress",
+            *args,
+        ],
+        cwd=ROOT,
         env=env or nbgrader_env(),
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -268,11 +231,24 @@ def run_pipeline(course: Path, assignment: str, env=None) -> subprocess.Popen:
     return proc
 
 
+def tree_digest(*paths: Path) -> str:
+    """One hash of every file under ``paths`` (names and contents)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            if "__pycache__" not in f.parts:
+                digest.update(str(f).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
+
+
 VALIDATE = """
 import json, sys
 from nbgrader.validator import Validator
 from traitlets.config.loader import PyFileConfigLoader
-config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()  # the course's kernel limits
+config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()  # the kernel limits
 result = Validator(config=config).validate(sys.argv[1])
 json.dump(result, open(sys.argv[2], "w"))
 """

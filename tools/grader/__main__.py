@@ -1,4 +1,4 @@
-"""Command line: ``python -m tools.grader grade <assignment>``, ``python -m tools.grader grades``."""
+"""Command line: `python -m tools.grader grade <assignment>` and `... grades`."""
 
 from __future__ import annotations
 

@@ -171,17 +171,13 @@ def _score_alpha_zero(out):
 
 
 # ---------------------------------------------------------------- part 5
-PD_N, PD_ALPHAS, PD_TS, PD_M0S, PD_STEPS = (
-    200,
-    (0.05, 0.1, 0.14),
-    (0.3, 0.5, 0.8, 1.1),
-    (0.5, 1.0),
-    25,
-)
-# One call's entries scatter by up to 0.09 (standard deviation at N = 200); the mean of 4
+PD_N, PD_STEPS = 200, 25
+PD_ALPHAS, PD_TS, PD_M0S = (0.05, 0.1, 0.14), (0.3, 0.5, 0.8, 1.1), (0.15, 1.0)
+# One call's entries scatter by up to 0.16 (standard deviation at N = 200). The mean of 4
 # calls, compared with the mean of 16 reference networks, has a mean absolute deviation
-# near 0.02 and a mean signed deviation within 0.01. Sequential instead of parallel
-# updates lowers the entries by 0.08 on average (up to 0.15).
+# near 0.02 and, per initial overlap, a mean signed deviation within 0.01. Sequential
+# instead of parallel updates lowers the m0 = 1 entries by 0.09 on average (up to 0.2);
+# the m0 = 0.15 diagram copied to m0 = 1 lowers them by 0.3.
 PD_REPEAT, PD_REFERENCE_RUNS = 4, 16
 PD_MEAN_ABS, PD_MEAN_SIGNED = 0.05, 0.04
 
@@ -217,12 +213,13 @@ def _score_diagram(out):
     if len(runs) != PD_REPEAT:
         raise Wrong("phase_diagram did not return a result for every call")
     difference = np.mean(runs, axis=0) - reference_diagram()
-    if np.abs(difference).mean() > PD_MEAN_ABS or abs(difference.mean()) > PD_MEAN_SIGNED:
+    signed = difference.reshape(len(PD_M0S), -1).mean(axis=1)
+    if np.abs(difference).mean() > PD_MEAN_ABS or np.abs(signed).max() > PD_MEAN_SIGNED:
         return [
             f"averaged over {PD_REPEAT} calls, your diagram differs from parallel Glauber "
             f"dynamics: mean |difference| {np.abs(difference).mean():.3f} (at most "
-            f"{PD_MEAN_ABS}), mean difference {difference.mean():+.3f} (at most "
-            f"{PD_MEAN_SIGNED} either way)"
+            f"{PD_MEAN_ABS}); mean difference per initial overlap "
+            f"{', '.join(f'{d:+.3f}' for d in signed)} (at most {PD_MEAN_SIGNED} either way)"
         ]
     return []
 
