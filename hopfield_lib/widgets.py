@@ -367,3 +367,68 @@ def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, s
         )
 
     return _explorer_box(draw, controls, [["T", "alpha"], ["rule", "m0", "seed"]])
+
+
+# --------------------------------------------------------------------------------------------
+# Explorer of the chapter "Dense associative memory and modern Hopfield networks".
+
+
+def modern_explorer(digit=8, known_rows=5, beta=0.3, device=None):
+    """One update of ``hl.ModernHopfield`` storing the ten digit glyphs, from a query that shows
+    the top ``known_rows`` rows of ``digit`` (the rest 0): query, output and the softmax weight
+    of every stored glyph, at inverse temperature ``beta`` (1/overlap units)."""
+    import math
+
+    import ipywidgets as W
+    import matplotlib.pyplot as plt
+
+    from .dense import ModernHopfield
+    from .patterns import DIGIT_SHAPE, digits
+
+    glyphs = digits(device).float()
+    rows, cols = DIGIT_SHAPE
+    style = {"description_width": "initial"}
+    controls = {
+        "digit": W.Dropdown(options=list(range(10)), value=digit, description="digit", style=style),
+        "known_rows": W.IntSlider(
+            value=known_rows,
+            min=1,
+            max=rows,
+            description="rows shown",
+            continuous_update=False,
+            style=style,
+        ),
+        "log_beta": W.FloatSlider(
+            value=math.log10(beta),
+            min=-2.0,
+            max=1.0,
+            step=0.1,
+            description="log10 β",
+            continuous_update=False,
+            style=style,
+        ),
+    }
+
+    def draw(digit, known_rows, log_beta):
+        beta = 10.0**log_beta
+        query = glyphs[[digit]].clone()
+        query[:, known_rows * cols :] = 0.0
+        net = ModernHopfield(glyphs, beta=beta)
+        out, weights = net.update(query), net.weights(query)[0]
+        fig, axes = plt.subplots(
+            1, 3, figsize=(7.2, 2.6), gridspec_kw={"width_ratios": [1, 1, 2.6]}
+        )
+        for ax, img, title in ((axes[0], query, "query"), (axes[1], out, "one update")):
+            ax.imshow(img.reshape(rows, cols).cpu(), cmap="Greys", vmin=-1, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(title, fontsize=9)
+        axes[2].bar(range(10), weights.cpu().numpy(), color="tab:blue")
+        axes[2].set_xticks(range(10))
+        axes[2].set_ylim(0, 1)
+        axes[2].set_xlabel("stored digit")
+        axes[2].set_ylabel("softmax weight")
+        axes[2].set_title(f"β = {beta:.3g}", fontsize=9)
+        fig.tight_layout()
+
+    return _explorer_box(draw, controls, [["digit", "known_rows"], ["log_beta"]])
