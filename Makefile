@@ -9,7 +9,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 export OMP_WAIT_POLICY ?= PASSIVE
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv book test test-engine lint notebooks bench clean npm chromium
+.PHONY: venv book test test-engine lint notebooks bench clean npm chromium bubblewrap grade grades
 
 venv: $(STAMP)
 
@@ -71,7 +71,24 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
 # ----------------------------------------------------------------------------------
 
-test: lint book chromium
+# --- grading (grading owner) -------------------------------------------------------
+# Every submission is graded in a bubblewrap sandbox (instructor.md, "Grading safely").
+bubblewrap:
+	@command -v bwrap >/dev/null || { $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y bubblewrap; }
+
+# make grade ASSIGNMENT=recall_bound: every grading/submitted/*/<name>/, in parallel,
+# scores into the gradebook, feedback for every student, a summary table at the end.
+grade: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=<name>"; exit 2; }
+	$(PY) -m tools.grader grade $(ASSIGNMENT)
+
+# every grade of every assignment, from the gradebook, to grading/grades.csv
+grades: $(STAMP)
+	$(PY) -m tools.grader grades
+# ----------------------------------------------------------------------------------
+
+test: lint book chromium bubblewrap
 	$(PY) -m pytest -q
 
 # pyflakes and pycodestyle rules (ruff, configured in pyproject.toml) on the engine, the
