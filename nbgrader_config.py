@@ -10,7 +10,10 @@ creates the gradebook). The course layout:
         submitted/<student>/<assignment>/<assignment>.ipynb
         autograded/...   feedback/...   gradebook.db
 
-Grading safety (see instructor.md):
+Grade with `make grade ASSIGNMENT=<name>` (tools/grader: every submission in a
+bubblewrap sandbox, verdicts decided outside the student's process; see instructor.md).
+The settings below serve nbgrader's own commands (`nbgrader autograde`, `validate`), which
+run notebooks in a kernel with the instructor's rights and only the visible tests:
 
 * every cell of a submission gets at most HOPFIELD_GRADING_TIMEOUT seconds
   (default 120); a cell that runs longer is interrupted, recorded as an error,
@@ -24,8 +27,9 @@ Grading safety (see instructor.md):
   limit allows, so the limit is off on any other device), with
   HOPFIELD_GRADING_THREADS threads (default 1).
 
-Feedback files never show hidden test code (tools/grading_hooks.py) and load
-nothing from the network (no MathJax: formulas appear as TeX source).
+Feedback files never show hidden test code, should an instructor add some
+(tools/grading_hooks.py), and load nothing from the network (no MathJax: formulas
+appear as TeX source).
 """
 import importlib.util
 import os
