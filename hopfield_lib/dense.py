@@ -24,9 +24,10 @@ evaluated in int64 and the product A ξ is exact (:func:`hopfield_lib.exact.wide
 so Δ is an exact int64: the cost of a synchronous step is that of the classic network
 (one (B, p) x (p, N) product, split into a few int8 digits for large A).
 Exactness bound: |A|, |B| <= G(N + 1) ≈ n (N + 1)^(n-1), and every value stays exact
-while 4 p G(N + 1) < 2^63. With p = 10^4 patterns that holds up to N ≈ 5·10^6 for
-n = 3, N ≈ 4.8·10^4 for n = 4, N ≈ 2900 for n = 5, N ≈ 490 for n = 6 and N ≈ 150 for
-n = 7; beyond it the constructor refuses (use a smaller n or N, or ``n="exp"``).
+while 4 p G(N + 1) < 2^63. With p = 10^4 patterns that holds up to N ≈ 8.7·10^6 for
+n = 3, N ≈ 38,600 for n = 4, N ≈ 2600 for n = 5, N = 520 for n = 6, N = 178 for n = 7
+and N = 82 for n = 8 (with p = 10^3: 83,000, 4600, 824, 261, 115 for n = 4...8);
+beyond it the constructor refuses (use a smaller n or N, or ``n="exp"``).
 The energy is exact int64 while p N^n < 2^63, else float64 (rounded, never overflowing
 below about N^n p < 10^308).
 
@@ -38,10 +39,10 @@ largest overlap M* of a probe and weights w_μ = exp(β(M_μ - M*)) <= 1,
 U_i (V_i) the sum of w_μ over the patterns with ξ_i^μ = S_i (≠ S_i): two products of
 non-negative weights with 0/1 matrices, no cancellation before the final difference,
 no overflow in the comparison. A difference within the float64 rounding bound of
-these sums, |e^(-β)U - e^(β)V| <= 4 (p + 4) 2^-52 (e^(-β)U + e^(β)V), is a tie (Δ_i = 0):
-exact ties (equal numbers of patterns ξ_i = ±1 at every R) then keep the spin as for
-integers. The constructor refuses β(N + 2) + ln p > 700, where e^(βN) (energies, Δ)
-would overflow float64.
+these sums, |e^(-β)U - e^(β)V| <= 4 (p + 4) ε (e^(-β)U + e^(β)V) with ε = 2^-52 (float64;
+2^-23 in float32 on MPS), is a tie (Δ_i = 0): exact ties (equal numbers of patterns with
+ξ_i = ±1 at every R) then keep the spin as for integers. The constructor refuses
+β(N + 2) + ln p > 700 (79 in float32), where e^(βN) (energies, Δ) would overflow.
 
 At T > 0 the update is heat-bath: P(S_i = +1) = 1 / (1 + exp(-Δ_i / T)), T in the units
 of E (k_B = 1). For n = 2 this is the classic Glauber rule at T_classic = T / (2N).
@@ -61,9 +62,8 @@ from .device import check_fits, real_dtype
 from .dynamics import RULES, Result
 
 INT64_LIMIT = 2**63
-EXP_LIMIT = 700.0  # largest exponent allowed for float64 (max about 709.78)
 MAX_PATTERNS = 65535  # exact float32 digit products need 128 p < 2^24
-ROW_CHUNK_ENTRIES = 2**24  # entries of a (rows, max(p, N)) temporary worked on at once
+ROW_CHUNK_ENTRIES = 2**21  # entries of a (rows, max(p, N)) temporary worked on at once
 SWEEP_BLOCK = 32  # neurons settled together in a sweep (see _sweep)
 
 
@@ -120,7 +120,8 @@ class DenseHopfield:
                 f"patterns: at most {MAX_PATTERNS} patterns are supported, got p = {self.p}"
             )
         if self.n == "exp":
-            largest = (EXP_LIMIT - math.log(self.p)) / (self.N + 2)
+            limit = math.log(torch.finfo(real_dtype(patterns.device)).max) - 9  # 700 in float64
+            largest = (limit - math.log(self.p)) / (self.N + 2)
             if self.beta > largest:
                 raise ValueError(
                     f"beta = {self.beta:g} with N = {self.N}: energies reach exp(beta N) and "
@@ -222,7 +223,8 @@ class DenseHopfield:
         same = torch.where(up, P, Q) * math.exp(-self.beta)
         other = torch.where(up, Q, P) * math.exp(self.beta)
         diff = same - other
-        tie = diff.abs() <= 4 * (self.p + 4) * 2.0**-52 * (same + other)
+        eps = torch.finfo(diff.dtype).eps
+        tie = diff.abs() <= 4 * (self.p + 4) * eps * (same + other)
         diff = diff.masked_fill_(tie, 0.0)
         scale = 2 * math.sinh(self.beta) * torch.exp(top).unsqueeze(1)
         return diff.mul_(scale).mul_(S_cols.to(diff.dtype))
@@ -306,13 +308,13 @@ def _check_run(net, S0, rule, k, temperature, max_steps, targets, generator):
     return S0, group, T, max_steps, targets
 
 
-def _full_step(net, S, M, threshold):
-    """All neurons at once from S: (new states, their overlaps)."""
+def _full_step(net, S, M, threshold, overlaps=True):
+    """All neurons at once from S: (new states, their overlaps, or None without ``overlaps``)."""
     new = torch.empty_like(S)
     for c in net._chunks(S.shape[0]):
         th = None if threshold is None else threshold[c]
         new[c] = _decide(net._gains(net._weights(M[c]), S[c]), S[c], th)
-    return new, net.overlaps_int(new)
+    return new, net.overlaps_int(new) if overlaps else None
 
 
 def _sweep(net, S, M, order, group, threshold):
@@ -364,7 +366,7 @@ def _settle_blocks(net, S, M, W, order, group, span, threshold):
             settled[rows] = first.squeeze(1) + 1
 
 
-def _step(net, S, M, group, shuffle, T, generator):
+def _step(net, S, M, group, shuffle, T, generator, overlaps=True):
     """One step (synchronous update or sweep), drawing random numbers like hl.run does."""
     B, N, dev = S.shape[0], net.N, net.device
     order = torch.randperm(N, generator=generator, device=dev) if shuffle else None
@@ -373,7 +375,7 @@ def _step(net, S, M, group, shuffle, T, generator):
         u = torch.rand((B, N), generator=generator, device=dev, dtype=real_dtype(dev))
         threshold = T * (torch.log(u) - torch.log1p(-u))
     if order is None and group >= N:
-        return _full_step(net, S, M, threshold)
+        return _full_step(net, S, M, threshold, overlaps)
     if order is None:
         order = torch.arange(N, device=dev)
     return _sweep(net, S, M, order, group, threshold)
@@ -438,12 +440,13 @@ def run_dense(
     for t in range(max_steps):
         if rows.numel() == 0:
             break
-        new, M_new = _step(net, S, M, group, rule != "sync", T, generator)
+        last_step = t == max_steps - 1  # then the new overlaps only serve the record
+        new, M_new = _step(net, S, M, group, rule != "sync", T, generator, record or not last_step)
         store(t + 1, rows, M_new)
         same = (new == S).all(1)
         conv[rows[same & (conv[rows] < 0)]] = t
         back = torch.zeros_like(same) if prev is None else (new == prev).all(1) & ~same
-        if t == max_steps - 1:
+        if last_step:
             cycle2[rows] = back
             if T > 0:
                 fixed[rows] = same
@@ -455,7 +458,8 @@ def run_dense(
             final[rows[done]] = torch.where((back & odd).unsqueeze(1), S, new)[done]
             last[rows[done]] = t + 1
             keep = ~done
-            rows, S, new, M_new = rows[keep], S[keep], new[keep], M_new[keep]
+            rows, S, new = rows[keep], S[keep], new[keep]
+            M_new = None if M_new is None else M_new[keep]
         prev, S, M = S, new, M_new
     if rows.numel():
         final[rows] = S

@@ -12,16 +12,21 @@ import hopfield_lib as hl
 from hopfield_lib.dense import DenseHopfield, ModernHopfield, run_dense
 
 
+DEV = hl.get_device()  # inputs live on the engine's device; brute-force references on the CPU
+
+
 def patterns(p, N, seed=0):
     return hl.random_patterns(p, N, generator=hl.make_generator(seed))
 
 
 def all_states(N):
-    return torch.tensor(list(itertools.product((-1, 1), repeat=N)), dtype=torch.int8)
+    states = list(itertools.product((-1, 1), repeat=N))
+    return torch.tensor(states, dtype=torch.int8, device=DEV)
 
 
 def flipped(S):
-    """(B, N, N) copies of S: copy i has S_i = -1 (first) or +1 (second)."""
+    """(B, N, N) copies of S: copy i has S_i = -1 (first) or +1 (second), on the CPU."""
+    S = S.cpu()
     B, N = S.shape
     down, up = S.unsqueeze(1).repeat(1, N, 1), S.unsqueeze(1).repeat(1, N, 1)
     idx = torch.arange(N)
@@ -31,7 +36,7 @@ def flipped(S):
 
 def energy_int(xi, S, n):
     """E = -Σ_μ (ξ^μ·S)^n, in Python integers (no overflow), for states S (..., N)."""
-    M = (S.unsqueeze(-2).long() * xi.long()).sum(-1)
+    M = (S.cpu().unsqueeze(-2).long() * xi.cpu().long()).sum(-1)
     return [-sum(int(m) ** n for m in row) for row in M.reshape(-1, xi.shape[0])]
 
 
@@ -48,7 +53,7 @@ def brute_gain_exp(xi, S, beta, digits=60):
     down, up = flipped(S)
 
     def energies(states):
-        M = (states.unsqueeze(-2).long() * xi.long()).sum(-1).reshape(-1, xi.shape[0])
+        M = (states.unsqueeze(-2).long() * xi.cpu().long()).sum(-1).reshape(-1, xi.shape[0])
         return [-mpmath.fsum(mpmath.exp(mpmath.mpf(beta) * int(m)) for m in row) for row in M]
 
     return [a - b for a, b in zip(energies(down), energies(up))]
@@ -64,9 +69,9 @@ def test_polynomial_gain_equals_energy_difference_exactly(n, N, p):
     S = all_states(N)
     gain = net.flip_gain(S)
     assert gain.dtype == torch.int64
-    assert torch.equal(gain, brute_gain_int(xi, S, n))
-    assert torch.equal(net.energy(S), torch.tensor(energy_int(xi, S, n), dtype=torch.float64))
-    assert net.field is not None and torch.equal(net.field(S), gain)
+    assert torch.equal(gain.cpu(), brute_gain_int(xi, S, n))
+    assert torch.equal(net.energy(S).cpu(), torch.tensor(energy_int(xi, S, n), dtype=torch.float64))
+    assert torch.equal(net.field(S), gain)
 
 
 def test_polynomial_gain_exact_with_large_integers():
@@ -74,7 +79,7 @@ def test_polynomial_gain_exact_with_large_integers():
     xi = patterns(40, 200, seed=3)
     net = DenseHopfield(xi, 6)
     S = torch.cat([hl.corrupt(xi[:3], 0.9, generator=hl.make_generator(1)), patterns(3, 200, 7)])
-    assert torch.equal(net.flip_gain(S), brute_gain_int(xi, S, 6))
+    assert torch.equal(net.flip_gain(S).cpu(), brute_gain_int(xi, S, 6))
 
 
 def test_polynomial_gain_equals_per_pattern_definition_at_benchmark_scale():
@@ -82,18 +87,18 @@ def test_polynomial_gain_equals_per_pattern_definition_at_benchmark_scale():
     xi = patterns(300, 1024, seed=2)
     net = DenseHopfield(xi, 3)
     S = hl.corrupt(xi[:6], 0.6, generator=hl.make_generator(4))
-    R = (S.long() @ xi.long().t()).unsqueeze(2) - S.long().unsqueeze(1) * xi.long()
-    x = xi.long().unsqueeze(0)
+    s, x = S.cpu().long(), xi.cpu().long()
+    R = (s @ x.t()).unsqueeze(2) - s.unsqueeze(1) * x
     reference = ((R + x) ** 3 - (R - x) ** 3).sum(1)
-    assert torch.equal(net.flip_gain(S), reference)
+    assert torch.equal(net.flip_gain(S).cpu(), reference)
 
 
 @pytest.mark.parametrize("n", [2, 3, 4, "exp"])
 def test_a_zero_gain_keeps_the_spin(n):
     """Neuron 0 sees the overlap 3 without itself in both patterns but opposite ξ_0: Δ_0 = 0
     for every F, and no rule moves it (the other neurons agree with both patterns)."""
-    xi = torch.tensor([[1, 1, 1, 1], [-1, 1, 1, 1]], dtype=torch.int8)
-    S = torch.ones(1, 4, dtype=torch.int8)
+    xi = torch.tensor([[1, 1, 1, 1], [-1, 1, 1, 1]], dtype=torch.int8, device=DEV)
+    S = torch.ones(1, 4, dtype=torch.int8, device=DEV)
     net = DenseHopfield(xi, n)
     gain = net.flip_gain(S)
     assert gain[0, 0] == 0 and bool((gain[0, 1:] > 0).all())
@@ -125,8 +130,8 @@ def test_exponential_gain_and_ties_against_high_precision(beta):
             assert (g > 0) == (e > 0) and g != 0.0
     assert ties > 0
     E = net.energy(S)
-    M = (S.long() @ xi.long().t()).double()
-    assert torch.allclose(E, -torch.exp(beta * M).sum(1), rtol=1e-13, atol=0)
+    M = (S.cpu().long() @ xi.cpu().long().t()).double()
+    assert torch.allclose(E.cpu(), -torch.exp(beta * M).sum(1), rtol=1e-13, atol=0)
 
 
 # ---------------------------------------------------------------------- dynamics
@@ -168,10 +173,10 @@ def test_dispatch_through_hl_run_equals_run_dense():
 
 def brute_gain_columns(xi, S, n, idx):
     """Δ of the neurons idx from the energies of the two flipped states, int64 (small sizes)."""
-    x = xi.long()
+    x = xi.cpu().long()
     gains = []
     for i in idx.tolist():
-        down, up = S.long().clone(), S.long().clone()
+        down, up = S.cpu().long(), S.cpu().long()
         down[:, i], up[:, i] = -1, 1
         gains.append(((up @ x.t()) ** n).sum(1) - ((down @ x.t()) ** n).sum(1))
     return torch.stack(gains, 1)
@@ -180,9 +185,9 @@ def brute_gain_columns(xi, S, n, idx):
 def sequential_reference(xi, S0, n, group, sweeps, seed):
     """Sweeps from the definition: each group decides from the energies of the current state."""
     g = hl.make_generator(seed)
-    S = S0.clone()
+    S = S0.cpu().clone()
     for _ in range(sweeps):
-        order = torch.randperm(S.shape[1], generator=g)
+        order = torch.randperm(S.shape[1], generator=g, device=g.device).cpu()
         for start in range(0, S.shape[1], group):
             idx = order[start : start + group]
             gain = brute_gain_columns(xi, S, n, idx)
@@ -199,7 +204,7 @@ def test_sweeps_follow_the_definition(n, group):
     res = run_dense(DenseHopfield(xi, n), S0, rule=rule, k=k, max_steps=3,
                     targets=torch.zeros(6, dtype=torch.long), generator=hl.make_generator(9))
     ref = sequential_reference(xi, S0, n, group, 3, seed=9)
-    assert torch.equal(res.state, ref)
+    assert torch.equal(res.state.cpu(), ref)
 
 
 @pytest.mark.parametrize("n", [3, 4, "exp"])
@@ -273,7 +278,7 @@ def test_modern_small_beta_returns_the_average():
     X = torch.randn(5, 20, generator=g, dtype=torch.float64)
     assert torch.allclose(net.update(X), xi.mean(0).expand(5, -1), atol=1e-7)
     w = net.weights(X)
-    assert torch.allclose(w.sum(1), torch.ones(5, dtype=torch.float64))
+    assert torch.allclose(w.sum(1), torch.ones_like(w[:, 0]))
 
 
 def test_modern_energy_bounds_and_descent():
@@ -352,7 +357,7 @@ def test_modern_validation_names_the_argument():
         ModernHopfield(xi * float("nan"), 1.0)
     net = ModernHopfield(xi, 1.0)
     with pytest.raises(ValueError, match="X must have shape \\(B, 8\\)"):
-        net.update(torch.zeros(3, 7))
+        net.update(torch.zeros(3, 7, device=DEV))
     with pytest.raises(TypeError, match="steps must be an integer"):
         net.retrieve(torch.zeros(3, 8), steps=1.5)
 
