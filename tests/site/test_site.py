@@ -549,8 +549,8 @@ _ORPHAN_CAPTIONS = """() => Array.from(document.querySelectorAll('main div.cell'
 @pytest.mark.parametrize("docname", toc_pages())
 def test_page_reads_cleanly(visit_at, docname, width):
     """Tables rendered, math typeset and never cut off, numbers rounded, images sharp, headings
-    numbered once, no caption without its figure; a full-page screenshot goes to
-    test-artifacts/."""
+    numbered once, no caption without its figure, no progress bar; a full-page screenshot goes
+    to test-artifacts/."""
     built(docname)
     page = visit_at(f"{docname}.html", width)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -584,6 +584,9 @@ def test_page_reads_cleanly(visit_at, docname, width):
         f"caption of a figure that is not there: {c!r}" for c in page.evaluate(_ORPHAN_CAPTIONS)
     ]
     problems += [f"display equation cut off: {e!r}" for e in page.evaluate(_CUT_EQUATIONS)]
+    everything = page.eval_on_selector("main", "m => m.innerText")
+    problems += [f"progress bar in the page: {m.group(0)!r}"
+                 for m in re.finditer(r"\[\d\d:\d\d<\d\d:\d\d, [^\]]*(it/s|s/it)\]", everything)]
     assert not problems, f"{docname} at {width} px:\n" + "\n".join(problems)
 
 
