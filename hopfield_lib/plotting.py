@@ -637,7 +637,7 @@ def phase_diagram_figure(lines, points, q_curves, q_points):
     )
     fig.colorbar(sc, ax=ax, label="measured $m_f$ (start at the pattern)", fraction=0.05)
     ax.set_xlim(0, max(a.max() * 1.1, 0.2))
-    ax.set_ylim(0, max(t.max() * 1.1, 1.6))
+    ax.set_ylim(0, max(t.max() * 1.4, 1.6))  # room for the legend above the points
     ax.set_xlabel("load α = p/N")
     ax.set_ylabel("temperature T")
     ax.legend(loc="upper right")
