@@ -407,7 +407,7 @@ def _mixture_sums(s: int):
 
 
 def _check_mixture(s, T):
-    s = require_int(s, "s", 1)
+    s = require_int(int(s) if isinstance(s, np.integer) else s, "s", 1)
     return s, require_range(T, "T", 0.0)
 
 
@@ -473,7 +473,7 @@ def mixture_stability_T(s) -> float:
     neurons with z = 0 and are saddle points at every temperature. Found as the first
     zero of the smallest Hessian eigenvalue (:func:`mixture_hessian_eigenvalues`).
     """
-    s = require_int(s, "s", 1)
+    s, _ = _check_mixture(s, 0.0)
     if s == 1:
         return 1.0
     if s % 2 == 0:

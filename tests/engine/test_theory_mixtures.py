@@ -30,6 +30,7 @@ def _numerical_hessian(m, T, h=1e-4):
     p = len(m)
     H = np.empty((p, p))
     for i, j in itertools.product(range(p), repeat=2):
+
         def f(di, dj):
             x = np.array(m, dtype=float)
             x[i] += di
@@ -136,11 +137,23 @@ def test_simulated_three_mixture(T, stable):
     xi = hl.random_patterns(3, 4000, generator=g)
     S0 = torch.where(xi.sum(0) > 0, 1, -1).to(torch.int8).repeat(4, 1)
     net = hl.Hopfield(xi)
-    res = hl.run(net, S0, rule="async", temperature=T, max_steps=40, generator=g,
-                 targets=torch.zeros(4, dtype=torch.long))
+    res = hl.run(
+        net,
+        S0,
+        rule="async",
+        temperature=T,
+        max_steps=40,
+        generator=g,
+        targets=torch.zeros(4, dtype=torch.long),
+    )
     m = hl.overlap(res.state, xi).sort(dim=1).values.double()  # (4, 3), ascending
     if stable:
         assert (m - theory.mixture_overlap(3, T)).abs().max() < 0.05, m
     else:
         assert (m[:, 2] - theory.mixture_overlap(1, T)).abs().max() < 0.05, m
         assert m[:, :2].abs().max() < 0.1, m
+
+
+def test_numpy_integers_are_accepted():
+    assert theory.mixture_overlap(np.int64(3), 0.2) == theory.mixture_overlap(3, 0.2)
+    assert theory.mixture_stability_T(np.int64(3)) == theory.mixture_stability_T(3)
