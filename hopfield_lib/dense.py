@@ -38,11 +38,13 @@ largest overlap M* of a probe and weights w_μ = exp(β(M_μ - M*)) <= 1,
 
 U_i (V_i) the sum of w_μ over the patterns with ξ_i^μ = S_i (≠ S_i): two products of
 non-negative weights with 0/1 matrices, no cancellation before the final difference,
-no overflow in the comparison. A difference within the float64 rounding bound of
-these sums, |e^(-β)U - e^(β)V| <= 4 (p + 4) ε (e^(-β)U + e^(β)V) with ε = 2^-52 (float64;
-2^-23 in float32 on MPS), is a tie (Δ_i = 0): exact ties (equal numbers of patterns with
-ξ_i = ±1 at every R) then keep the spin as for integers. The constructor refuses
-β(N + 2) + ln p > 700 (79 in float32), where e^(βN) (energies, Δ) would overflow.
+no overflow in the comparison. Each weight carries a relative rounding error of at most
+(1 + 2βN) ε (the exponent β(M_μ - M*) is rounded; ε = 2^-52 in float64, 2^-23 in float32
+on MPS) and each sum adds p ε, so a difference within that bound,
+|e^(-β)U - e^(β)V| <= 4 (p + 2βN + 4) ε (e^(-β)U + e^(β)V), is a tie (Δ_i = 0). Exact
+ties (as many patterns with ξ_i = +1 as with -1 at every R) then keep the spin as they
+do for integers; a true Δ_i this small but not zero is also read as a tie. The
+constructor refuses β(N + 2) + ln p > 700 (79 in float32), where e^(βN) would overflow.
 
 At T > 0 the update is heat-bath: P(S_i = +1) = 1 / (1 + exp(-Δ_i / T)), T in the units
 of E (k_B = 1). For n = 2 this is the classic Glauber rule at T_classic = T / (2N).
@@ -194,13 +196,14 @@ class DenseHopfield:
     def _weights(self, M):
         """Per-probe quantities from the overlaps that every flip gain uses.
 
-        Polynomial F: (A(M), Σ_μ B(M_μ)) in int64. Exponential F: (w, βM*) with
+        Polynomial F: (A(M), Σ_μ B(M_μ)) in int64. Exponential F: (w, βM*, M) with
         w_μ = exp(β(M_μ - M*)).
         """
         if self.n == "exp":
             top = M.max(dim=1, keepdim=True).values
             real = real_dtype(self.device)
-            return torch.exp((M - top).to(real) * self.beta), top.squeeze(1).to(real) * self.beta
+            w = torch.exp((M - top).to(real) * self.beta)
+            return w, top.squeeze(1).to(real) * self.beta, M
         return _horner(self._A, M), _horner(self._B, M).sum(1)
 
     def _gains(self, W, S_cols, cols=None):
@@ -216,7 +219,7 @@ class DenseHopfield:
         return half.sub_(S_cols.to(torch.int64) * sum_B.unsqueeze(1)).mul_(2)
 
     def _exp_gains(self, W, S_cols, cols):
-        w, top = W
+        w, top, M = W
         plus, minus = self._split if cols is None else (x[cols] for x in self._split)
         P, Q = w @ plus.t(), w @ minus.t()  # weights of the patterns with ξ_i = +1 and -1
         up = S_cols > 0
@@ -224,10 +227,42 @@ class DenseHopfield:
         other = torch.where(up, Q, P) * math.exp(self.beta)
         diff = same - other
         eps = torch.finfo(diff.dtype).eps
-        tie = diff.abs() <= 4 * (self.p + 4) * eps * (same + other)
-        diff = diff.masked_fill_(tie, 0.0)
+        bound = 4 * (self.p + 2 * self.beta * self.N + 4) * eps  # relative, see module doc
+        unsure = (diff.abs() <= bound * (same + other)).nonzero(as_tuple=True)
         scale = 2 * math.sinh(self.beta) * torch.exp(top).unsqueeze(1)
-        return diff.mul_(scale).mul_(S_cols.to(diff.dtype))
+        gains = diff.mul_(scale).mul_(S_cols.to(diff.dtype))
+        if unsure[0].numel():
+            rows, pos = unsure
+            neurons = pos if cols is None else cols[pos]
+            gains[rows, pos] = self._exp_gains_by_counts(M[rows], S_cols[rows, pos], neurons)
+        return gains
+
+    def _exp_gains_by_counts(self, M, s, neurons):
+        """Δ for single (probe, neuron) pairs whose float sums could not decide, from counts.
+
+        Δ_i = 2 sinh(β) Σ_r c_r e^(βr) with the integers c_r = Σ_μ ξ_i^μ [R_μi = r]: exact
+        cancellations happen in the counts, and the rest is summed from the largest r
+        with c_r ≠ 0 down, in powers of e^(-2β) < 1. It is 0 only when every c_r is 0, or
+        (a coincidence of β) when the sum is below its own rounding bound.
+        """
+        out = torch.empty(s.shape, dtype=real_dtype(self.device), device=self.device)
+        N = self.N
+        for c in self._chunks(s.numel()):
+            x = self._rows[neurons[c]].to(torch.int64)  # (F, p): ξ_i^μ
+            R = M[c] - s[c].to(torch.int64).unsqueeze(1) * x  # parity of N - 1
+            counts = torch.zeros((x.shape[0], N), dtype=torch.int64, device=self.device)
+            counts.scatter_add_(1, (R + N - 1) >> 1, x)  # bin k holds R = 2k - (N - 1)
+            k = torch.arange(N, device=self.device)
+            lead = torch.where(counts != 0, k, -1).max(1, keepdim=True).values
+            decay = torch.exp(2 * self.beta * (k - lead).clamp(max=0).to(out.dtype))
+            decay = decay.masked_fill_(k > lead, 0.0)
+            total = (counts.to(out.dtype) * decay).sum(1)
+            size = (counts.abs().to(out.dtype) * decay).sum(1)
+            eps = torch.finfo(out.dtype).eps
+            total = total.masked_fill_(total.abs() <= 4 * (N + 4) * eps * size, 0.0)
+            r_lead = (2 * lead.squeeze(1) - (N - 1)).to(out.dtype)
+            out[c] = total * (2 * math.sinh(self.beta)) * torch.exp(self.beta * r_lead)
+        return out
 
     # ------------------------------------------------------------- public API
     def energy(self, S) -> torch.Tensor:
