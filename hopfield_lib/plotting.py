@@ -573,7 +573,7 @@ def perfect_recall_figure(N, p_values, all_fixed, all_fixed_err, poisson, p_boun
     ax.set_xlabel("number of stored patterns p")
     ax.set_ylabel("fraction of networks")
     ax.set_ylim(-0.02, 1.02)
-    ax.legend(loc="upper right")
+    ax.legend(loc="lower left")
     fig.tight_layout()
     return fig
 
