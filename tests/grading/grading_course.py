@@ -93,9 +93,12 @@ def strip_markers(source: str) -> str:
 
 
 def spec_lines(assignment: str, min_length: int = 30) -> set:
-    """Lines of the assignment's grading spec long enough to be telling (none may leak)."""
+    """Lines of the assignment's grading spec long enough to be telling, and not also in
+    the instructor's notebook (the student's own code may share those): none may leak."""
     text = (ROOT / "tools" / "grader" / "specs" / f"{assignment}.py").read_text()
-    return {line.strip() for line in text.splitlines() if len(line.strip()) >= min_length}
+    notebook = "\n".join(cell.source for cell in source_notebook(assignment).cells)
+    lines = {line.strip() for line in text.splitlines() if len(line.strip()) >= min_length}
+    return {line for line in lines if line not in notebook}
 
 
 def points(assignment: str) -> dict:
