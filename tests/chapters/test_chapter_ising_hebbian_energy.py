@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, assert_executed_cleanly, executed_notebook, glued
+from conftest import EXECUTED, ROOT, assert_executed_cleanly, executed_notebook, glued
 
 ISING = "chapters/ising.ipynb"
 HEBBIAN = "chapters/hebbian.ipynb"
@@ -119,6 +119,29 @@ def test_ising_finite_size_rounding_shrinks_with_L(ising):
     assert ising["m_above_small"] > 2 * ising["m_above_big"]
 
 
+def test_ising_curie_weiss_matches_mean_field(ising):
+    """Infinite-range Ising model (engine, Glauber) against the root of m = tanh(m/T)."""
+    N = ising["cw_N"]
+    rows = zip(ising["cw_temperatures"], ising["cw_m_sim"], ising["cw_m_theory"])
+    for T, sim, theory in rows:
+        assert theory == pytest.approx(math.tanh(theory / T), abs=1e-9)
+        if T <= 0.8:  # ordered, far from T_c: time average over runs, O(1/N) finite-size bias
+            assert abs(sim - theory) < 0.02, (T, sim, theory)
+        if T >= 1.3:  # paramagnet: <|m|> ~ sqrt(2/pi) sqrt(T / ((T - 1) N))
+            assert theory == 0.0
+            assert sim < 3 * math.sqrt(T / ((T - 1) * N)), (T, sim)
+    assert ising["cw_dev_below"] < 0.02
+
+
+def test_ising_one_memory_is_the_curie_weiss_magnet(ising):
+    """Gauge S_i -> xi_i S_i: identical T = 0 trajectories, the same statistics at T > 0."""
+    assert ising["gauge_identical"] is True and ising["gauge_sweeps"] >= 2
+    rows = zip(ising["cw_temperatures"], ising["cw_m_sim"], ising["cw_m_memory"])
+    for T, ferro, memory in rows:
+        if T <= 0.8 or T >= 1.3:  # away from T_c, where fluctuations of m are slow and large
+            assert abs(ferro - memory) < 0.03, (T, ferro, memory)
+
+
 # ------------------------------------------------------------------------------- Hebbian
 @pytest.fixture(scope="module")
 def hebb():
@@ -216,13 +239,17 @@ def test_energy_animation_rolls_downhill(energy):
 
 
 def test_energy_animation_is_light_and_self_contained():
+    """The digit animation is glued as one self-contained HTML figure (no web requests)."""
     nb = executed_notebook(ENERGY)
+    outputs = [out for c in nb["cells"] if c["cell_type"] == "code" for out in c.get("outputs", [])]
+    store = (EXECUTED / ENERGY).with_suffix(".glue.json")
+    if store.exists():
+        outputs += list(json.loads(store.read_text()).values())
     pages = [
-        "".join(out["data"]["text/html"])
-        for c in nb["cells"]
-        if c["cell_type"] == "code"
-        for out in c.get("outputs", [])
-        if "text/html" in out.get("data", {})
+        "".join(data)
+        for out in outputs
+        for key, data in out.get("data", {}).items()
+        if key.endswith("text/html")
     ]
     animations = [h for h in pages if "Animation(frames" in h]
     assert len(animations) == 1, "the energy chapter should show exactly one JS animation"
@@ -239,3 +266,46 @@ def test_energy_temperature(energy):
     assert energy["hot_m_T03"] > 0.9
     assert energy["hot_m_T06"] < energy["hot_m_T03"]
     assert energy["m_theory_T03"] == pytest.approx(energy["hot_m_T03"], abs=0.05)
+
+
+def test_energy_fixed_points_need_not_be_minima(energy):
+    """Issue 11 item 1: with lambda > 0 a fixed point only needs S_i h_i^off >= -lambda alpha."""
+    assert energy["min_all_fixed"] is True
+    assert energy["min_lambda0_downhill"] == 0  # lambda = 0: every fixed point is a minimum
+    # at N = 400, alpha = 0.2, lambda = 1 nearly every fixed point has downhill flips
+    assert energy["min_not_minimum"] >= 0.5 * energy["min_n_fixed"]
+    assert energy["min_mean_downhill"] > 1
+    assert -energy["min_lambda_alpha"] - 1e-12 <= energy["min_lowest_stability"] < 0
+    assert energy["min_flip_dE"] < 0
+    assert energy["min_flip_dE"] == pytest.approx(energy["min_flip_predicted"], abs=1e-9)
+
+
+def test_energy_mixture_energies_match_theory(energy):
+    """Symmetric s-mixtures at T = 0: fixed points with E/N = -s m_s^2 / 2 (finite p)."""
+    assert energy["mix_s"] == [1, 3, 5, 7]
+    assert energy["mix_E_theory"] == pytest.approx([-0.5, -0.375, -0.3515625, -0.341796875])
+    assert energy["mix_fixed"] == [energy["mix_nets"]] * 4
+    # finite-N scatter of E/N is about 0.5/sqrt(N) per network; 4 sigma of the mean
+    tolerance = 2 / math.sqrt(energy["mix_N"] * energy["mix_nets"])
+    for sim, theory in zip(energy["mix_E_sim"], energy["mix_E_theory"]):
+        assert abs(sim - theory) < tolerance, (sim, theory, tolerance)
+
+
+def test_energy_three_mixture_melts_at_T3(energy):
+    """Below T_3 ~ 0.46 the 3-mixture keeps three equal overlaps; above it one memory wins."""
+    assert energy["mix_T3"] == pytest.approx(0.46, abs=0.005)
+    assert energy["mix_T5"] < energy["mix_T3"]
+    rows = zip(
+        energy["mix_temperatures"],
+        energy["mix_heated_largest"],
+        energy["mix_heated_others"],
+        energy["mix_m3_theory"],
+        energy["mix_m1_theory"],
+    )
+    for T, largest, others, m3, m1 in rows:
+        if T <= 0.2:
+            assert abs(largest - m3) < 0.05 and abs(others - m3) < 0.05, (T, largest, others)
+        # where the unbalancing eigenvalue is below -0.06 the decay ends within the run
+        if 0.5 <= T <= 0.8:
+            assert abs(largest - m1) < 0.05 and abs(others) < 0.1, (T, largest, others)
+    assert 0.2 <= energy["mix_survived_up_to"] < energy["mix_T3"] + 0.05
