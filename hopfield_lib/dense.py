@@ -61,11 +61,11 @@ import torch
 from . import exact
 from ._checks import require_int, require_range, require_spins, require_tensor
 from .device import check_fits, real_dtype
-from .dynamics import RULES, Result
+from .dynamics import Result, _check_run_args
 
 INT64_LIMIT = 2**63
 MAX_PATTERNS = 65535  # exact float32 digit products need 128 p < 2^24
-ROW_CHUNK_ENTRIES = 2**21  # entries of a (rows, max(p, N)) temporary worked on at once
+ROW_CHUNK_ENTRIES = 2**20  # entries of a (rows, max(p, N)) temporary worked on at once
 SWEEP_BLOCK = 32  # neurons settled together in a sweep (see _sweep)
 
 
@@ -127,7 +127,7 @@ class DenseHopfield:
             if self.beta > largest:
                 raise ValueError(
                     f"beta = {self.beta:g} with N = {self.N}: energies reach exp(beta N) and "
-                    f"overflow float64; use beta <= {largest:.4g}"
+                    f"overflow {real_dtype(patterns.device)}; use beta <= {largest:.4g}"
                 )
         else:
             self._G, self._A, self._B = _binomial_polynomials(self.n)
@@ -141,7 +141,7 @@ class DenseHopfield:
         self.device = patterns.device
         self._mode = exact.backend(self.device, self.p * self.N)
         check_fits(
-            (16 if self.n == "exp" else 8) * self.p * self.N,
+            (24 if self.n == "exp" else 16) * self.p * self.N,  # ξ copies (and 0/1 masks)
             self.device,
             f"a dense network of p={self.p} patterns of N={self.N} neurons",
         )
@@ -296,50 +296,15 @@ def _decide(gain, S, threshold):
 
 
 def _check_run(net, S0, rule, k, temperature, max_steps, targets, generator):
+    """hl.run's checks (same messages); returns (S0, neurons per group, T, max_steps, targets)."""
     if not isinstance(net, DenseHopfield):
         raise TypeError(f"net must be a hopfield_lib.DenseHopfield, got {type(net).__name__}")
-    S0 = net.check_states(S0, "S0")
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    if rule == "hybrid":
-        if k is None:
-            raise ValueError(
-                "rule='hybrid' needs k, the fraction of neurons updated at once, in (0, 1]"
-            )
-        group = max(1, round(require_range(k, "k", 0.0, 1.0, low_open=True) * net.N))
-    elif k is not None:
-        raise ValueError(f"k is only used with rule='hybrid', got k={k!r} with rule={rule!r}")
-    else:
-        group = net.N if rule == "sync" else 1
-    T = require_range(temperature, "temperature", 0.0)
+    S0, k, T, max_steps, targets = _check_run_args(
+        net, S0, rule, k, temperature, max_steps, targets, generator
+    )
     if not math.isfinite(T):
         raise ValueError(f"temperature must be finite, got {temperature!r}")
-    max_steps = require_int(max_steps, "max_steps", 0)
-    B = S0.shape[0]
-    if targets is None:
-        if B != net.p:
-            raise ValueError(
-                f"targets must be given when the number of probes (B = {B}) differs from "
-                f"p = {net.p}"
-            )
-        targets = torch.arange(B, device=net.device)
-    else:
-        require_tensor(targets, "targets")
-        if targets.shape != (B,) or targets.is_floating_point() or targets.dtype == torch.bool:
-            raise ValueError(
-                f"targets must be a ({B},) integer tensor of pattern indices, got "
-                f"{tuple(targets.shape)} {targets.dtype}"
-            )
-        if int(targets.min()) < 0 or int(targets.max()) >= net.p:
-            raise ValueError(f"targets must lie in [0, {net.p - 1}]")
-        targets = targets.to(device=net.device, dtype=torch.long)
-    if generator is not None:
-        if not isinstance(generator, torch.Generator):
-            raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-        if generator.device.type != net.device.type:
-            raise ValueError(
-                f"generator is on {generator.device} but the network is on {net.device}"
-            )
+    group = {"sync": net.N, "async": 1}.get(rule) or max(1, round(k * net.N))
     return S0, group, T, max_steps, targets
 
 
