@@ -214,6 +214,23 @@ def test_sweeps_follow_the_definition(n, group):
     assert torch.equal(res.state.cpu(), ref)
 
 
+@pytest.mark.parametrize("n", [3, "exp"])
+def test_heat_bath_probabilities(n):
+    """T > 0: one synchronous step of 4000 copies of a state sets S_i = +1 with the
+    frequency 1/(1 + exp(-Δ_i/T)), within 5 binomial standard deviations."""
+    xi = patterns(3, 10, seed=21)
+    net = DenseHopfield(xi, n, beta=0.5) if n == "exp" else DenseHopfield(xi, n)
+    S = patterns(1, 10, seed=22)
+    gain = net.flip_gain(S).double()[0]
+    T = float(gain.abs().median())  # probabilities away from 0 and 1
+    B = 4000
+    res = hl.run(net, S.expand(B, -1), temperature=T, max_steps=1,
+                 targets=torch.zeros(B, dtype=torch.long), generator=hl.make_generator(3))
+    freq = (res.state == 1).double().mean(0)
+    prob = torch.sigmoid(gain / T)
+    assert bool(((freq - prob).abs() <= 5 * (prob * (1 - prob) / B).sqrt() + 1e-9).all())
+
+
 @pytest.mark.parametrize("n", [3, 4, "exp"])
 def test_async_runs_never_raise_the_energy(n):
     N, p = 60, 200 if n != "exp" else 2000
