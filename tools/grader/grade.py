@@ -162,10 +162,20 @@ def write_job(folder: Path, cells: list, parts: list) -> None:
     }
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "job.json").write_text(json.dumps(job))
+    for cache in _font_caches():  # the sandbox's /tmp starts empty: no font scan per part
+        shutil.copy(cache, folder / cache.name)
     np.savez(folder / "inputs.npz", **inputs.arrays)
     for path in folder.iterdir():
         path.chmod(0o644)
     folder.chmod(0o755)
+
+
+def _font_caches() -> list:
+    """matplotlib's font list of this machine (it names fonts by their paths, readable in
+    the sandbox too); empty if matplotlib has not made one yet."""
+    import matplotlib
+
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
 
 
 # -------------------------------------------------------------- the sandbox

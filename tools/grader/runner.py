@@ -61,6 +61,18 @@ def _preload(modules) -> None:
         importlib.import_module(info.name)
 
 
+def _copy_font_cache(job_dir: str) -> None:
+    """matplotlib's font list, made by the trusted side, into this sandbox's config folder."""
+    import shutil
+
+    target = os.environ.get("MPLCONFIGDIR")
+    caches = [n for n in os.listdir(job_dir) if n.startswith("fontlist-")]
+    if target and caches:
+        os.makedirs(target, exist_ok=True)
+        for name in caches:
+            shutil.copy(os.path.join(job_dir, name), target)
+
+
 def _non_dumpable() -> None:
     """prctl(PR_SET_DUMPABLE, 0): /proc/<pid>/fd of this process and its children's
     parent becomes unreachable for processes without CAP_SYS_PTRACE."""
@@ -144,6 +156,7 @@ def main(job_dir: str, sandboxed: bool) -> None:
     with open(os.path.join(job_dir, "job.json")) as f:
         job = json.load(f)
     os.environ.update(job.get("env", {}))
+    _copy_font_cache(job_dir)
     _preload(job.get("preload", []))
     import torch
 
