@@ -3,6 +3,7 @@
 import itertools
 import re
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -501,7 +502,14 @@ def animation_html(anim, default_mode="once"):
     CDN; this version drops that link and labels the buttons with plain Unicode symbols.
     Returns an ``IPython.display.HTML`` object (display it, or make it a cell's last line).
     """
-    html = anim.to_jshtml(default_mode=default_mode)
+    # Frames at twice the figure's resolution, shown at its size: sharp on high-density screens.
+    fig = anim._fig
+    shown_px = round(fig.get_figwidth() * fig.dpi)
+    with mpl.rc_context({"savefig.dpi": 2 * fig.dpi}):
+        html = anim.to_jshtml(default_mode=default_mode)
+    html = html.replace(
+        '<img id="_anim_img', f'<img style="width: {shown_px}px; max-width: 100%" id="_anim_img', 1
+    )
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
     for cls, symbol in _ANIMATION_ICONS.items():
         html = html.replace(f'<i class="{cls}"></i>', symbol)
