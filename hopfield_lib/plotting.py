@@ -504,12 +504,11 @@ def animation_html(anim, default_mode="once"):
     """
     # Frames at twice the figure's resolution, shown at its size: sharp on high-density screens.
     fig = anim._fig
-    shown_px = round(fig.get_figwidth() * fig.dpi)
+    shown_px = int(2 * fig.get_figwidth() * fig.dpi) / 2  # half the frames' pixel width
     with mpl.rc_context({"savefig.dpi": 2 * fig.dpi}):
         html = anim.to_jshtml(default_mode=default_mode)
-    html = html.replace(
-        '<img id="_anim_img', f'<img style="width: {shown_px}px; max-width: 100%" id="_anim_img', 1
-    )
+    style = f"width: {shown_px:g}px; max-width: 100%"
+    html = html.replace('<img id="_anim_img', f'<img style="{style}" id="_anim_img', 1)
     html = re.sub(r'<link rel="stylesheet"\s+href="https?://[^"]*font-awesome[^"]*">', "", html)
     for cls, symbol in _ANIMATION_ICONS.items():
         html = html.replace(f'<i class="{cls}"></i>', symbol)
