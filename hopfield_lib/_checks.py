@@ -25,6 +25,16 @@ def require_spins(x, name: str, ndim: int = 2) -> torch.Tensor:
     return x
 
 
+def require_states(S, N: int, device, name: str = "S") -> torch.Tensor:
+    """Check a (B, N) batch of ±1 states for a network of N neurons on ``device``; as int8."""
+    require_spins(S, name)
+    if S.shape[1] != N:
+        raise ValueError(f"{name} has N = {S.shape[1]} neurons per row but the network has N = {N}")
+    if S.device != device:
+        raise ValueError(f"{name} is on {S.device} but the network is on {device}")
+    return S.to(torch.int8)
+
+
 def require_range(value, name: str, low=None, high=None, *, low_open=False, high_open=False):
     """Check low <= value <= high (or strict where *_open); return value as float."""
     try:

@@ -59,7 +59,7 @@ import math
 import torch
 
 from . import exact
-from ._checks import require_int, require_range, require_spins, require_tensor
+from ._checks import require_int, require_range, require_spins, require_states, require_tensor
 from .device import check_fits, real_dtype
 from .dynamics import Result, _check_run_args
 
@@ -162,14 +162,7 @@ class DenseHopfield:
     # ------------------------------------------------------------------ checks
     def check_states(self, S, name: str = "S") -> torch.Tensor:
         """Validate a (B, N) batch of ±1 states on this network's device; return it as int8."""
-        require_spins(S, name)
-        if S.shape[1] != self.N:
-            raise ValueError(
-                f"{name} has N = {S.shape[1]} neurons per row but the network has N = {self.N}"
-            )
-        if S.device != self.device:
-            raise ValueError(f"{name} is on {S.device} but the network is on {self.device}")
-        return S.to(torch.int8)
+        return require_states(S, self.N, self.device, name)
 
     def _chunks(self, rows: int):
         step = max(1, ROW_CHUNK_ENTRIES // max(self.p, self.N))

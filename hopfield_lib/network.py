@@ -21,7 +21,7 @@ import math
 import torch
 
 from . import exact
-from ._checks import require_range, require_spins
+from ._checks import require_range, require_spins, require_states
 from .device import check_fits, real_dtype, row_chunks
 
 
@@ -71,14 +71,7 @@ class Hopfield:
     # ------------------------------------------------------------------ checks
     def check_states(self, S, name: str = "S") -> torch.Tensor:
         """Validate a (B, N) batch of ±1 states on this network's device; return it as int8."""
-        require_spins(S, name)
-        if S.shape[1] != self.N:
-            raise ValueError(
-                f"{name} has N = {S.shape[1]} neurons per row but the network has N = {self.N}"
-            )
-        if S.device != self.device:
-            raise ValueError(f"{name} is on {S.device} but the network is on {self.device}")
-        return S.to(torch.int8)
+        return require_states(S, self.N, self.device, name)
 
     # ------------------------------------------------------------ exact parts
     def overlaps_int(self, S: torch.Tensor) -> torch.Tensor:
