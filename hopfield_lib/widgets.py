@@ -1,5 +1,7 @@
 """ipywidgets explorers for Colab and Jupyter. ipywidgets is imported inside each function."""
 
+from numbers import Integral
+
 from .notebook import in_book_build
 
 #: Shown above every explorer in the book's static pages, where no Python runs behind them.
@@ -14,6 +16,36 @@ STATIC_PREVIEW_NOTE = (
 # Explorers of the chapters "The Ising model", "Hebbian storage" and "Energy". Each returns a
 # widget box whose output area is drawn once when it is created, so an executed notebook (and
 # the static site built from it) shows the default state.
+
+
+#: Labels of the controls take the width they need.
+_STYLE = {"description_width": "initial"}
+
+
+def _slider(value, low, high, label, step=None, **extra):
+    """A float (or, for integer ``value``/``step``, int) slider that redraws on release."""
+    import ipywidgets as W
+
+    integer = isinstance(value, Integral) and isinstance(1 if step is None else step, Integral)
+    kind = W.IntSlider if integer else W.FloatSlider
+    if step is not None:
+        extra["step"] = step
+    return kind(
+        value=value,
+        min=low,
+        max=high,
+        description=label,
+        continuous_update=False,
+        style=_STYLE,
+        **extra,
+    )
+
+
+def _seed_box(seed):
+    """The integer seed of an explorer's random draws."""
+    import ipywidgets as W
+
+    return W.IntText(value=seed, description="seed", style=_STYLE, layout=W.Layout(width="140px"))
 
 
 def _explorer_box(draw, controls, rows):
@@ -47,33 +79,14 @@ def ising_explorer(L=64, T=2.0, sweeps=300, init="random", seed=0, device=None):
     from .device import get_device, make_generator
 
     dev = get_device(device)
-    style = {"description_width": "initial"}
     controls = {
-        "T": W.FloatSlider(
-            value=T,
-            min=0.5,
-            max=4.0,
-            step=0.05,
-            description="temperature T",
-            continuous_update=False,
-            style=style,
-        ),
+        "T": _slider(T, 0.5, 4.0, "temperature T", step=0.05),
         "L": W.Dropdown(
-            options=[32, 64, 128, 256], value=L, description="lattice side L", style=style
+            options=[32, 64, 128, 256], value=L, description="lattice side L", style=_STYLE
         ),
-        "init": W.Dropdown(options=["random", "up"], value=init, description="start", style=style),
-        "sweeps": W.IntSlider(
-            value=sweeps,
-            min=50,
-            max=2000,
-            step=50,
-            description="sweeps",
-            continuous_update=False,
-            style=style,
-        ),
-        "seed": W.IntText(
-            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
-        ),
+        "init": W.Dropdown(options=["random", "up"], value=init, description="start", style=_STYLE),
+        "sweeps": _slider(sweeps, 50, 2000, "sweeps", step=50),
+        "seed": _seed_box(seed),
     }
 
     def draw(T, L, init, sweeps, seed):
@@ -109,41 +122,17 @@ def capacity_explorer(
 
     dev = get_device(device)
     sizes = list(sizes)
-    style = {"description_width": "initial"}
-    slider = dict(continuous_update=False, style=style)
     controls = {
-        "alpha": W.FloatSlider(
-            value=alpha,
-            min=0.02,
-            max=0.40,
-            step=0.01,
-            description="load α",
-            readout_format=".2f",
-            **slider,
-        ),
-        "self_coupling": W.FloatSlider(
-            value=self_coupling,
-            min=0.0,
-            max=2.0,
-            step=0.25,
-            description="self-coupling λ",
-            **slider,
-        ),
-        "m0": W.FloatSlider(
-            value=m0,
-            min=0.30,
-            max=1.0,
-            step=0.05,
-            description="initial overlap m0",
-            readout_format=".2f",
-            **slider,
-        ),
+        "alpha": _slider(alpha, 0.02, 0.40, "load α", step=0.01, readout_format=".2f"),
+        "self_coupling": _slider(self_coupling, 0.0, 2.0, "self-coupling λ", step=0.25),
+        "m0": _slider(m0, 0.30, 1.0, "initial overlap m0", step=0.05, readout_format=".2f"),
         "N": W.Dropdown(
-            options=sizes, value=sizes[-1] if N is None else N, description="neurons N", style=style
+            options=sizes,
+            value=sizes[-1] if N is None else N,
+            description="neurons N",
+            style=_STYLE,
         ),
-        "seed": W.IntText(
-            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
-        ),
+        "seed": _seed_box(seed),
     }
 
     def draw(alpha, self_coupling, m0, N, seed):
@@ -180,19 +169,18 @@ def timing_explorer(timers, sizes, size=None, method=None):
 
     sizes = list(sizes)
     names = list(timers)
-    style = {"description_width": "initial"}
     controls = {
         "N": W.Dropdown(
             options=sizes,
             value=sizes[0] if size is None else size,
             description="neurons N",
-            style=style,
+            style=_STYLE,
         ),
         "method": W.ToggleButtons(
             options=names,
             value=names[0] if method is None else method,
             description="method",
-            style=style,
+            style=_STYLE,
         ),
     }
     log = {name: {} for name in names}
@@ -230,31 +218,21 @@ def recall_explorer(stored=(0, 1, 4, 7), flipped=9, rule="async", seed=0, device
     dev = get_device(device)
     glyphs = digits(dev)
     N = glyphs.shape[1]
-    style = {"description_width": "initial"}
     controls = {
         f"digit_{d}": W.Checkbox(
             value=d in stored, description=str(d), indent=False, layout=W.Layout(width="44px")
         )
         for d in range(10)
     }
-    controls["flipped"] = W.IntSlider(
-        value=flipped,
-        min=0,
-        max=N // 2,
-        description="flipped pixels",
-        continuous_update=False,
-        style=style,
-    )
+    controls["flipped"] = _slider(flipped, 0, N // 2, "flipped pixels")
     controls["rule"] = W.Dropdown(
         options=["async", "sync"],
         value=rule,
         description="update",
-        style=style,
+        style=_STYLE,
         layout=W.Layout(width="170px"),
     )
-    controls["seed"] = W.IntText(
-        value=seed, description="seed", style=style, layout=W.Layout(width="140px")
-    )
+    controls["seed"] = _seed_box(seed)
 
     def draw(flipped, rule, seed, **ticks):
         chosen = [d for d in range(10) if ticks[f"digit_{d}"]]
@@ -298,45 +276,18 @@ def energy_explorer(N=300, alpha=0.05, T=0.0, rule="async", m0=0.9, probes=12, s
     from .patterns import corrupt, random_patterns
 
     dev = get_device(device)
-    style = {"description_width": "initial"}
     controls = {
-        "T": W.FloatSlider(
-            value=T,
-            min=0.0,
-            max=1.5,
-            step=0.05,
-            description="temperature T",
-            continuous_update=False,
-            style=style,
-        ),
-        "alpha": W.FloatSlider(
-            value=alpha,
-            min=0.01,
-            max=0.3,
-            step=0.01,
-            description="loading α",
-            continuous_update=False,
-            style=style,
-        ),
+        "T": _slider(T, 0.0, 1.5, "temperature T", step=0.05),
+        "alpha": _slider(alpha, 0.01, 0.3, "loading α", step=0.01),
         "rule": W.Dropdown(
             options=["async", "sync"],
             value=rule,
             description="update",
-            style=style,
+            style=_STYLE,
             layout=W.Layout(width="170px"),
         ),
-        "m0": W.FloatSlider(
-            value=m0,
-            min=0.1,
-            max=1.0,
-            step=0.05,
-            description="initial overlap m0",
-            continuous_update=False,
-            style=style,
-        ),
-        "seed": W.IntText(
-            value=seed, description="seed", style=style, layout=W.Layout(width="140px")
-        ),
+        "m0": _slider(m0, 0.1, 1.0, "initial overlap m0", step=0.05),
+        "seed": _seed_box(seed),
     }
 
     def draw(T, alpha, rule, m0, seed):
@@ -387,26 +338,12 @@ def modern_explorer(digit=8, known_rows=5, beta=0.3, device=None):
 
     glyphs = digits(device).float()
     rows, cols = DIGIT_SHAPE
-    style = {"description_width": "initial"}
     controls = {
-        "digit": W.Dropdown(options=list(range(10)), value=digit, description="digit", style=style),
-        "known_rows": W.IntSlider(
-            value=known_rows,
-            min=1,
-            max=rows,
-            description="rows shown",
-            continuous_update=False,
-            style=style,
+        "digit": W.Dropdown(
+            options=list(range(10)), value=digit, description="digit", style=_STYLE
         ),
-        "log_beta": W.FloatSlider(
-            value=math.log10(beta),
-            min=-2.0,
-            max=1.0,
-            step=0.1,
-            description="log10 β",
-            continuous_update=False,
-            style=style,
-        ),
+        "known_rows": _slider(known_rows, 1, rows, "rows shown"),
+        "log_beta": _slider(math.log10(beta), -2.0, 1.0, "log10 β", step=0.1),
     }
 
     def draw(digit, known_rows, log_beta):
